@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `add` and `recover`: configure, start and serve one device. Without
+ * --foreground the command daemonizes (double fork, new session) and returns
+ * only once the device is LIVE, printing what `list` prints, or with the
+ * daemon's error message and a non-zero status.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+
+#include "commands.h"
+#include "device.h"
+#include "log.h"
+
+/* The daemon's last word on the pipe before it lets go of stderr. */
+#define READY_MARKER "\001ublk-server-ready "
+
+static int block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	/* IO threads inherit the mask: signals are only taken by signalfd. */
+	return pthread_sigmask(SIG_BLOCK, set, NULL);
+}
+
+static void detach_stdio(void)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	dup2(fd, STDIN_FILENO);
+	dup2(fd, STDOUT_FILENO);
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+}
+
+/* Serve until a signal stops us or someone else stops the device. */
+static int serve_until_stopped(struct device *dev, const sigset_t *sigs)
+{
+	struct pollfd pfd[2];
+	int sfd = signalfd(-1, sigs, SFD_CLOEXEC);
+
+	pfd[0].fd = sfd;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = dev->done_efd;
+	pfd[1].events = POLLIN;
+	for (;;) {
+		struct signalfd_siginfo si;
+
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[1].revents) {
+			/* Stopped from outside (`del`): whoever stopped it deletes it. */
+			device_wait(dev);
+			device_destroy(dev, 0);
+			close(sfd);
+			return 0;
+		}
+		if (pfd[0].revents && read(sfd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo == SIGHUP)
+				continue;
+			log_info("dev %d: signal %u, stopping", dev->dev_id, si.ssi_signo);
+			break;
+		}
+	}
+	device_stop(dev);
+	device_wait(dev);
+	device_destroy(dev, 1);
+	close(sfd);
+	return 0;
+}
+
+static int serve_device(struct cli_args *args, int recover, int detached)
+{
+	struct device *dev;
+	sigset_t sigs;
+
+	if (device_configure(&dev, &args->dev))
+		return 1;
+	if (device_open_target(dev))
+		goto err;
+	block_signals(&sigs);
+	if (device_start(dev, recover))
+		goto err;
+
+	if (detached) {
+		fprintf(stderr, READY_MARKER "%d\n", dev->dev_id);
+		fflush(stderr);
+		log_use_syslog(1);
+		detach_stdio();
+		if (chdir("/"))
+			log_warn("chdir /: %s", strerror(errno));
+	} else {
+		device_print_info(&dev->ctrl, dev->dev_id, stdout);
+	}
+	return serve_until_stopped(dev, &sigs);
+err:
+	device_destroy(dev, 0);
+	return 1;
+}
+
+/* The foreground side: relay the daemon's messages until it is ready or dead. */
+static int wait_for_daemon(int fd, int *dev_id)
+{
+	FILE *in = fdopen(fd, "r");
+	char line[1024];
+
+	*dev_id = -1;
+	if (!in)
+		return -1;
+	while (fgets(line, sizeof(line), in)) {
+		if (!strncmp(line, READY_MARKER, strlen(READY_MARKER))) {
+			*dev_id = atoi(line + strlen(READY_MARKER));
+			continue;
+		}
+		fputs(line, stderr);
+	}
+	fclose(in);
+	return *dev_id >= 0 ? 0 : -1;
+}
+
+int cmd_add(struct cli_args *args, int recover)
+{
+	struct ctrl ctrl;
+	int pipefd[2], dev_id, ret;
+	pid_t pid;
+
+	if (recover && args->dev.dev_id < 0) {
+		log_error("recover needs the device id: -n ID");
+		return 1;
+	}
+	if (args->foreground)
+		return serve_device(args, recover, 0);
+
+	if (pipe2(pipefd, O_CLOEXEC)) {
+		log_error("pipe: %s", strerror(errno));
+		return 1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		log_error("fork: %s", strerror(errno));
+		return 1;
+	}
+	if (pid == 0) {
+		close(pipefd[0]);
+		setsid();
+		pid = fork();
+		if (pid)
+			_exit(pid < 0 ? 1 : 0);
+		/* The daemon: its stderr is the pipe until the device is LIVE. */
+		detach_stdio();
+		dup2(pipefd[1], STDERR_FILENO);
+		close(pipefd[1]);
+		exit(serve_device(args, recover, 1));
+	}
+	close(pipefd[1]);
+	waitpid(pid, NULL, 0);
+	if (wait_for_daemon(pipefd[0], &dev_id))
+		return 1;
+
+	ret = ctrl_open(&ctrl);
+	if (ret < 0) {
+		log_error("cannot open %s: %s", UBLK_CONTROL_PATH, strerror(-ret));
+		return 1;
+	}
+	ret = device_print_info(&ctrl, dev_id, stdout);
+	ctrl_close(&ctrl);
+	return ret < 0 ? 1 : 0;
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/* The subcommands; each returns the process exit status. */
+#ifndef UBLK_SERVER_COMMANDS_H
+#define UBLK_SERVER_COMMANDS_H
+
+#include "cli_args.h"
+
+int cmd_add(struct cli_args *args, int recover);
+int cmd_del(struct cli_args *args);
+int cmd_list(struct cli_args *args);
+int cmd_features(void);
+int cmd_update_size(struct cli_args *args);
+int cmd_quiesce(struct cli_args *args);
+int cmd_daemon(struct cli_args *args);
+
+/* Ids of the ublk devices that exist, ascending; returns how many. */
+int list_device_ids(int *ids, int max);
+
+#endif

@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: MIT
+#include <stdlib.h>
+#include <string.h>
+
+#include "dev_config.h"
+#include "log.h"
+#include "parse.h"
+
+static const char *const core_key_names[NR_CORE_KEYS] = {
+	[KEY_TARGET] = "target",
+	[KEY_DEV_ID] = "dev_id",
+	[KEY_QUEUES] = "queues",
+	[KEY_DEPTH] = "depth",
+	[KEY_NTHREADS] = "nthreads",
+	[KEY_PER_IO_TASKS] = "per_io_tasks",
+	[KEY_RECOVERY] = "recovery",
+	[KEY_ZERO_COPY] = "zero_copy",
+	[KEY_AUTO_ZC_FALLBACK] = "auto_zc_fallback",
+	[KEY_USER_COPY] = "user_copy",
+	[KEY_GET_DATA] = "get_data",
+	[KEY_BATCH] = "batch",
+	[KEY_READ_ONLY] = "read_only",
+	[KEY_LOGICAL_BLOCK_SIZE] = "logical_block_size",
+	[KEY_PHYSICAL_BLOCK_SIZE] = "physical_block_size",
+	[KEY_MAX_IO_SIZE] = "max_io_size",
+};
+
+void dev_config_init(struct dev_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->dev_id = -1;
+	cfg->queues = DEFAULT_QUEUES;
+	cfg->depth = DEFAULT_DEPTH;
+}
+
+void dev_config_free(struct dev_config *cfg)
+{
+	unsigned int i;
+
+	free(cfg->name);
+	free(cfg->origin);
+	free(cfg->target);
+	for (i = 0; i < NR_CORE_KEYS; i++)
+		free(cfg->key_origin[i]);
+	for (i = 0; i < cfg->nr_plugin_keys; i++) {
+		free(cfg->plugin_keys[i].key);
+		free(cfg->plugin_keys[i].value);
+		free(cfg->plugin_keys[i].origin);
+	}
+	free(cfg->plugin_keys);
+	dev_config_init(cfg);
+}
+
+static int find_core_key(const char *key)
+{
+	int i;
+
+	for (i = 0; i < NR_CORE_KEYS; i++)
+		if (!strcmp(core_key_names[i], key))
+			return i;
+	return -1;
+}
+
+int dev_config_is_core_key(const char *key)
+{
+	return find_core_key(key) >= 0;
+}
+
+static int parse_recovery(const char *value, int *mode)
+{
+	static const char *const names[] = { "none", "on", "reissue", "fail_io" };
+	int b, i;
+
+	for (i = 0; i < 4; i++) {
+		if (!strcmp(value, names[i])) {
+			*mode = i;
+			return 0;
+		}
+	}
+	if (!parse_bool(value, &b)) {
+		*mode = b ? RECOVERY_ON : RECOVERY_NONE;
+		return 0;
+	}
+	return -1;
+}
+
+static int parse_zero_copy(const char *value, int *mode)
+{
+	int b;
+
+	if (!strcmp(value, "auto")) {
+		*mode = ZERO_COPY_AUTO;
+		return 0;
+	}
+	if (parse_bool(value, &b))
+		return -1;
+	*mode = b ? ZERO_COPY_ON : ZERO_COPY_OFF;
+	return 0;
+}
+
+static int parse_block_size(const char *value, uint32_t *bs)
+{
+	uint64_t v;
+
+	if (parse_size(value, &v) || v < 512 || v > 4096 || (v & (v - 1)))
+		return -1;
+	*bs = (uint32_t)v;
+	return 0;
+}
+
+static int set_core_key(struct dev_config *cfg, int key, const char *value,
+			const char *origin)
+{
+	const char *name = core_key_names[key];
+	uint64_t v;
+
+	switch (key) {
+	case KEY_TARGET:
+		if (!*value || strchr(value, '/')) {
+			log_error("%s: target must be a plugin name, not '%s'", origin, value);
+			return -1;
+		}
+		free(cfg->target);
+		cfg->target = strdup(value);
+		break;
+	case KEY_DEV_ID:
+		if (!strcmp(value, "auto") || !strcmp(value, "-1")) {
+			cfg->dev_id = -1;
+			break;
+		}
+		if (parse_uint_range(value, 0, 1U << 20, &v))
+			goto bad_number;
+		cfg->dev_id = (int)v;
+		break;
+	case KEY_QUEUES:
+		if (parse_uint_range(value, 1, MAX_QUEUES, &v)) {
+			log_error("%s: %s must be a number from 1 to %d, not '%s'",
+				  origin, name, MAX_QUEUES, value);
+			return -1;
+		}
+		cfg->queues = (unsigned int)v;
+		break;
+	case KEY_DEPTH:
+		if (parse_uint_range(value, 1, MAX_DEPTH, &v)) {
+			log_error("%s: %s must be a number from 1 to %d, not '%s'",
+				  origin, name, MAX_DEPTH, value);
+			return -1;
+		}
+		cfg->depth = (unsigned int)v;
+		break;
+	case KEY_NTHREADS:
+		if (parse_uint_range(value, 1, MAX_THREADS, &v)) {
+			log_error("%s: %s must be a number from 1 to %d, not '%s'",
+				  origin, name, MAX_THREADS, value);
+			return -1;
+		}
+		cfg->nthreads = (unsigned int)v;
+		break;
+	case KEY_RECOVERY:
+		if (parse_recovery(value, &cfg->recovery)) {
+			log_error("%s: %s must be none, on, reissue or fail_io, not '%s'",
+				  origin, name, value);
+			return -1;
+		}
+		break;
+	case KEY_ZERO_COPY:
+		if (parse_zero_copy(value, &cfg->zero_copy)) {
+			log_error("%s: %s must be off, on or auto, not '%s'", origin, name, value);
+			return -1;
+		}
+		break;
+	case KEY_PER_IO_TASKS:
+	case KEY_AUTO_ZC_FALLBACK:
+	case KEY_USER_COPY:
+	case KEY_GET_DATA:
+	case KEY_BATCH:
+	case KEY_READ_ONLY: {
+		int *field = key == KEY_PER_IO_TASKS ? &cfg->per_io_tasks :
+			     key == KEY_AUTO_ZC_FALLBACK ? &cfg->auto_zc_fallback :
+			     key == KEY_USER_COPY ? &cfg->user_copy :
+			     key == KEY_GET_DATA ? &cfg->get_data :
+			     key == KEY_BATCH ? &cfg->batch : &cfg->read_only;
+
+		if (parse_bool(value, field)) {
+			log_error("%s: %s must be on or off, not '%s'", origin, name, value);
+			return -1;
+		}
+		break;
+	}
+	case KEY_LOGICAL_BLOCK_SIZE:
+	case KEY_PHYSICAL_BLOCK_SIZE:
+		if (parse_block_size(value, key == KEY_LOGICAL_BLOCK_SIZE ?
+				     &cfg->logical_block_size : &cfg->physical_block_size)) {
+			log_error("%s: %s must be a power of two from 512 to 4096, not '%s'",
+				  origin, name, value);
+			return -1;
+		}
+		break;
+	case KEY_MAX_IO_SIZE:
+		if (parse_size(value, &v) || v < 4096 || v > (32U << 20) || (v & (v - 1))) {
+			log_error("%s: %s must be a power of two from 4K to 32M, not '%s'",
+				  origin, name, value);
+			return -1;
+		}
+		cfg->max_io_size = (uint32_t)v;
+		break;
+	}
+	free(cfg->key_origin[key]);
+	cfg->key_origin[key] = strdup(origin);
+	return 0;
+
+bad_number:
+	log_error("%s: %s: '%s' is not a valid number", origin, name, value);
+	return -1;
+}
+
+int dev_config_set(struct dev_config *cfg, const char *key, const char *value,
+		   const char *origin)
+{
+	struct config_kv *kv;
+	int core = find_core_key(key);
+
+	if (core >= 0)
+		return set_core_key(cfg, core, value, origin);
+
+	kv = realloc(cfg->plugin_keys, (cfg->nr_plugin_keys + 1) * sizeof(*kv));
+	if (!kv) {
+		log_error("%s: out of memory", origin);
+		return -1;
+	}
+	cfg->plugin_keys = kv;
+	kv = &cfg->plugin_keys[cfg->nr_plugin_keys++];
+	kv->key = strdup(key);
+	kv->value = strdup(value);
+	kv->origin = strdup(origin);
+	return 0;
+}
+
+const char *dev_config_origin(const struct dev_config *cfg, enum core_key key)
+{
+	if (cfg->key_origin[key])
+		return cfg->key_origin[key];
+	return cfg->origin ? cfg->origin : "command line";
+}
+
+int dev_config_validate(const struct dev_config *cfg)
+{
+	if (!cfg->target) {
+		log_error("%s: no target given (-t NAME or target = NAME)",
+			  cfg->origin ? cfg->origin : "command line");
+		return -1;
+	}
+	if (cfg->nthreads && cfg->nthreads != cfg->queues && !cfg->per_io_tasks) {
+		log_error("%s: nthreads %u must equal queues %u unless per_io_tasks is on",
+			  dev_config_origin(cfg, KEY_NTHREADS), cfg->nthreads, cfg->queues);
+		return -1;
+	}
+	if (cfg->auto_zc_fallback && cfg->zero_copy != ZERO_COPY_AUTO) {
+		log_error("%s: auto_zc_fallback needs zero_copy = auto (--auto_zc)",
+			  dev_config_origin(cfg, KEY_AUTO_ZC_FALLBACK));
+		return -1;
+	}
+	if (cfg->zero_copy && cfg->user_copy) {
+		log_error("%s: zero_copy and user_copy exclude each other",
+			  dev_config_origin(cfg, KEY_USER_COPY));
+		return -1;
+	}
+	if (cfg->get_data && (cfg->zero_copy || cfg->user_copy)) {
+		log_error("%s: get_data only works in copy mode (no zero_copy, no user_copy)",
+			  dev_config_origin(cfg, KEY_GET_DATA));
+		return -1;
+	}
+	if (cfg->logical_block_size && cfg->physical_block_size &&
+	    cfg->physical_block_size < cfg->logical_block_size) {
+		log_error("%s: physical_block_size is smaller than logical_block_size",
+			  dev_config_origin(cfg, KEY_PHYSICAL_BLOCK_SIZE));
+		return -1;
+	}
+	return 0;
+}
+
+static int str_equal(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+int dev_config_equal(const struct dev_config *a, const struct dev_config *b)
+{
+	unsigned int i;
+
+	if (!str_equal(a->target, b->target) || a->dev_id != b->dev_id ||
+	    a->queues != b->queues || a->depth != b->depth ||
+	    a->nthreads != b->nthreads || a->per_io_tasks != b->per_io_tasks ||
+	    a->recovery != b->recovery || a->zero_copy != b->zero_copy ||
+	    a->auto_zc_fallback != b->auto_zc_fallback ||
+	    a->user_copy != b->user_copy || a->get_data != b->get_data ||
+	    a->batch != b->batch || a->read_only != b->read_only ||
+	    a->logical_block_size != b->logical_block_size ||
+	    a->physical_block_size != b->physical_block_size ||
+	    a->max_io_size != b->max_io_size ||
+	    a->nr_plugin_keys != b->nr_plugin_keys)
+		return 0;
+	for (i = 0; i < a->nr_plugin_keys; i++)
+		if (strcmp(a->plugin_keys[i].key, b->plugin_keys[i].key) ||
+		    strcmp(a->plugin_keys[i].value, b->plugin_keys[i].value))
+			return 0;
+	return 1;
+}

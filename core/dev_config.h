@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One configuration model for a device, whether it comes from the command
+ * line (`add -q 2 --chunk_size 64K a.img`) or from an INI stanza
+ * (`queues = 2`, `chunk_size = 64K`, `file = a.img`): a list of key=value,
+ * each with its origin for error messages. Core keys are parsed here; every
+ * other key belongs to the target plugin.
+ */
+#ifndef UBLK_SERVER_DEV_CONFIG_H
+#define UBLK_SERVER_DEV_CONFIG_H
+
+#include <stdint.h>
+
+#define MAX_QUEUES		32
+#define MAX_DEPTH		1024
+#define MAX_THREADS		64
+#define DEFAULT_QUEUES		2
+#define DEFAULT_DEPTH		128
+#define DEFAULT_MAX_IO_SIZE	(1U << 20)
+
+enum recovery_mode {
+	RECOVERY_NONE = 0,
+	RECOVERY_ON,		/* USER_RECOVERY: requeue what the dead daemon had not fetched */
+	RECOVERY_REISSUE,	/* USER_RECOVERY_REISSUE: reissue everything in flight */
+	RECOVERY_FAIL_IO,	/* USER_RECOVERY_FAIL_IO: fail IO while no daemon */
+};
+
+enum zero_copy_mode {
+	ZERO_COPY_OFF = 0,
+	ZERO_COPY_ON,		/* SUPPORT_ZERO_COPY: REGISTER/UNREGISTER_IO_BUF */
+	ZERO_COPY_AUTO,		/* AUTO_BUF_REG: the kernel registers the buffer */
+};
+
+struct config_kv {
+	char *key;
+	char *value;
+	char *origin;		/* "devices.ini:12" or "--chunk_size" */
+};
+
+enum core_key {
+	KEY_TARGET, KEY_DEV_ID, KEY_QUEUES, KEY_DEPTH, KEY_NTHREADS,
+	KEY_PER_IO_TASKS, KEY_RECOVERY, KEY_ZERO_COPY, KEY_AUTO_ZC_FALLBACK,
+	KEY_USER_COPY, KEY_GET_DATA, KEY_BATCH, KEY_READ_ONLY,
+	KEY_LOGICAL_BLOCK_SIZE, KEY_PHYSICAL_BLOCK_SIZE, KEY_MAX_IO_SIZE,
+	NR_CORE_KEYS
+};
+
+struct dev_config {
+	char *name;			/* stanza name, NULL from the command line */
+	char *origin;			/* where the device was described */
+	char *target;
+	int dev_id;			/* -1: let the kernel choose */
+	unsigned int queues;
+	unsigned int depth;
+	unsigned int nthreads;		/* 0: one per queue */
+	int per_io_tasks;
+	int recovery;			/* enum recovery_mode */
+	int zero_copy;			/* enum zero_copy_mode */
+	int auto_zc_fallback;
+	int user_copy;
+	int get_data;
+	int batch;
+	int read_only;
+	uint32_t logical_block_size;	/* 0: the plugin's choice */
+	uint32_t physical_block_size;
+	uint32_t max_io_size;
+	char *key_origin[NR_CORE_KEYS];	/* NULL: default value */
+	struct config_kv *plugin_keys;
+	unsigned int nr_plugin_keys;
+};
+
+void dev_config_init(struct dev_config *cfg);
+void dev_config_free(struct dev_config *cfg);
+/* A core key is parsed; any other key is kept for the plugin. */
+int dev_config_set(struct dev_config *cfg, const char *key, const char *value,
+		   const char *origin);
+int dev_config_is_core_key(const char *key);
+/* Checks between keys, once all are set. */
+int dev_config_validate(const struct dev_config *cfg);
+/* Origin of a core key, or of the device when the key was defaulted. */
+const char *dev_config_origin(const struct dev_config *cfg, enum core_key key);
+/* Same device description? (used by SIGHUP reload) */
+int dev_config_equal(const struct dev_config *a, const struct dev_config *b);
+
+#endif

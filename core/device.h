@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A device's lifecycle: the target plugin configured and opened, the ublk
+ * device added (or recovered), its queues mapped and served by IO threads,
+ * started; then stopped and deleted.
+ */
+#ifndef UBLK_SERVER_DEVICE_H
+#define UBLK_SERVER_DEVICE_H
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <liburing.h>
+
+#include "dev_config.h"
+#include "ctrl.h"
+#include "plugin.h"
+#include "ublk_abi.h"
+
+struct device;
+struct io_thread;
+
+/* Per-IO state flags (ublk_io.flags). */
+#define IO_BUF_REGISTERED	(1U << 0)	/* we registered the buffer: unregister before commit */
+
+/* One request slot: (queue, tag). */
+struct ublk_io {
+	struct ublk_request req;	/* what the plugin sees */
+	struct io_thread *thread;
+	struct device *dev;
+	void *buf;			/* copy / user copy / get_data buffer */
+	uint32_t flags;
+	uint16_t buf_index;		/* index in the thread's sparse buffer table */
+};
+
+struct ublk_queue {
+	unsigned int id;
+	const struct ublksrv_io_desc *descs;	/* mmapped, read-only */
+	size_t descs_len;
+	struct ublk_io *ios;
+};
+
+struct io_thread {
+	struct device *dev;
+	unsigned int index;
+	pthread_t tid;
+	int started;
+	struct io_uring ring;
+	struct ublk_io **ios;		/* the slots this thread serves */
+	unsigned int nr_ios;
+	unsigned int cmd_inflight;	/* FETCH/COMMIT/GET_DATA commands in the kernel */
+	unsigned int target_inflight;	/* SQEs whose CQE goes to the plugin or core */
+	int stopping;			/* the kernel aborted our commands */
+	int exit_now;			/* asked to leave without waiting for the kernel */
+	int init_result;
+	cpu_set_t affinity;
+	int pin;
+	void *plugin_data;
+	uint64_t nr_handled;		/* requests completed by this thread */
+};
+
+/* How request data moves (decided once from config, plugin caps and kernel). */
+enum data_path {
+	DATA_COPY = 0,		/* kernel copies to/from our buffer */
+	DATA_GET_DATA,		/* copy, WRITE data fetched with NEED_GET_DATA */
+	DATA_USER_COPY,		/* we pread/pwrite /dev/ublkcN via io_uring */
+	DATA_ZERO_COPY,		/* REGISTER/UNREGISTER_IO_BUF around the plugin IO */
+	DATA_AUTO_ZC,		/* kernel registers the buffer (AUTO_BUF_REG) */
+};
+
+struct device {
+	struct dev_config *cfg;
+	struct loaded_plugin *plugin;
+	void *handle;			/* plugin instance */
+	int handle_open;
+	struct ublk_device_params params;
+	struct ublksrv_ctrl_dev_info info;
+	__u64 kernel_features;
+	__u64 flags;			/* UBLK_F_* asked for */
+	int data_path;			/* enum data_path */
+	int no_data;			/* plugin never touches data */
+	struct ctrl ctrl;
+	int added;			/* ADD_DEV (or START_USER_RECOVERY) done */
+	int dev_id;
+	int cdev_fd;
+	int stop_efd;			/* wakes IO threads for a forced exit */
+	int done_efd;			/* written by the last IO thread to leave */
+	unsigned int threads_running;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct ublk_queue queues[MAX_QUEUES];
+	struct io_thread *threads;
+	unsigned int nr_threads;
+};
+
+/*
+ * Load the plugin and hand it the configuration; nothing touches the kernel.
+ * This is all `--check` runs.
+ */
+int device_configure(struct device **devp, struct dev_config *cfg);
+/* Open the target: the plugin acquires its backing store and geometry. */
+int device_open_target(struct device *dev);
+/*
+ * Add (or, with recover, re-attach to) the ublk device, start the IO threads
+ * and the device. On failure nothing is left: no device, thread or fd.
+ */
+int device_start(struct device *dev, int recover);
+/* Block until every IO thread has left (the device was stopped). */
+void device_wait(struct device *dev);
+/* STOP_DEV: in-flight IO completes, then the IO threads leave. */
+int device_stop(struct device *dev);
+/* Release everything; delete the kernel device when del_dev is set. */
+void device_destroy(struct device *dev, int del_dev);
+
+/* Human-readable list entry, the seed's format (used by add and list). */
+int device_print_info(struct ctrl *ctrl, int dev_id, FILE *out);
+
+#endif

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ublk-server: the command line. Thin over device.c (lifecycle), ctrl.c
+ * (control commands) and daemon.c (INI-driven daemon mode).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli_args.h"
+#include "commands.h"
+#include "log.h"
+#include "plugin.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+"usage: ublk-server COMMAND [options]\n"
+"\n"
+"  add -t TARGET [-q queues] [-d depth] [-n dev_id] [--foreground] [--quiet]\n"
+"      [-z] [--auto_zc] [--auto_zc_fallback] [-u] [-g] [-b] [--debug_mask M]\n"
+"      [-r 0|1] [-i 0|1] [-e 0|1] [--nthreads N] [--per_io_tasks]\n"
+"      [--KEY VALUE]... [backing files]\n"
+"        create a device served by plugin TARGET.so; returns once it is LIVE\n"
+"        defaults: queues=%d (max %d), depth=%d (max %d), dev_id auto\n"
+"  recover -n dev_id <the add arguments>\n"
+"        attach a new daemon to a device whose daemon died (-r/-i/-e devices)\n"
+"  del -n dev_id | -a          stop and delete a device, or all of them\n"
+"  list [-n dev_id]            show devices\n"
+"  features                    show the ublk driver's features\n"
+"  update_size -n dev_id -s BYTES\n"
+"  quiesce -n dev_id\n"
+"  help [TARGET]               this text, or a target's keys\n"
+"  -c FILE [--check] [--foreground]\n"
+"        daemon mode: serve every device of an INI file (--check: validate only)\n"
+"\n"
+"  --plugin-dir DIR  where TARGET.so is found (else $UBLK_PLUGIN_DIR, else %s)\n",
+		DEFAULT_QUEUES, MAX_QUEUES, DEFAULT_DEPTH, MAX_DEPTH, PLUGIN_DIR);
+}
+
+static int cmd_help(struct cli_args *args, int argc, char **argv)
+{
+	struct loaded_plugin *p;
+
+	if (argc < 3) {
+		usage(stdout);
+		return 0;
+	}
+	p = plugin_load(argv[2], "help");
+	if (!p)
+		return 1;
+	printf("%s%s%s\n", p->ops.name, p->ops.description ? ": " : "",
+	       p->ops.description ? p->ops.description : "");
+	if (p->ops.config_help)
+		printf("%s", p->ops.config_help);
+	plugin_put(p);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_args args;
+	const char *cmd;
+	int ret;
+
+	/* `ublk-server -c FILE` has no subcommand word. */
+	if (argc >= 2 && argv[1][0] == '-' && strcmp(argv[1], "-h") &&
+	    strcmp(argv[1], "--help")) {
+		static char daemon_word[] = "daemon";
+		char **v = calloc((size_t)argc + 2, sizeof(*v));
+
+		if (!v)
+			return 1;
+		v[0] = argv[0];
+		v[1] = daemon_word;
+		memcpy(&v[2], &argv[1], (size_t)(argc - 1) * sizeof(*v));
+		argv = v;
+		argc++;
+	}
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 1 : 0;
+	}
+	if (cli_parse(&args, argc, argv)) {
+		cli_free(&args);
+		return 1;
+	}
+	if (args.quiet)
+		log_level = LOG_LEVEL_ERROR;
+	if (args.debug_mask)
+		log_level = LOG_LEVEL_DEBUG;
+	if (args.plugin_dir)
+		plugin_set_dir(args.plugin_dir);
+
+	cmd = args.command;
+	if (!strcmp(cmd, "add"))
+		ret = cmd_add(&args, 0);
+	else if (!strcmp(cmd, "recover"))
+		ret = cmd_add(&args, 1);
+	else if (!strcmp(cmd, "del"))
+		ret = cmd_del(&args);
+	else if (!strcmp(cmd, "list"))
+		ret = cmd_list(&args);
+	else if (!strcmp(cmd, "features"))
+		ret = cmd_features();
+	else if (!strcmp(cmd, "update_size"))
+		ret = cmd_update_size(&args);
+	else if (!strcmp(cmd, "quiesce"))
+		ret = cmd_quiesce(&args);
+	else if (!strcmp(cmd, "help"))
+		ret = cmd_help(&args, argc, argv);
+	else {
+		log_error("unknown command '%s'; try 'ublk-server help'", cmd);
+		ret = 1;
+	}
+	cli_free(&args);
+	return ret;
+}
