@@ -13,6 +13,8 @@
 #include "device.h"
 #include "feature_names.h"
 #include "log.h"
+#include "run_dir.h"
+#include "stats.h"
 
 #define MAX_LISTED		1024
 #define DAEMON_EXIT_WAIT_MS	10000
@@ -99,6 +101,15 @@ static int pid_serves_other_devices(struct ctrl *ctrl, pid_t pid)
 	return 0;
 }
 
+/* A dead daemon of a recoverable device leaves its statistics behind. */
+static void remove_stats_file(int dev_id)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/dev%d.stats", run_dir_get(), dev_id);
+	unlink(path);
+}
+
 static int del_one(struct ctrl *ctrl, int dev_id)
 {
 	struct ublksrv_ctrl_dev_info info;
@@ -120,6 +131,7 @@ static int del_one(struct ctrl *ctrl, int dev_id)
 		log_error("device %d: delete: %s", dev_id, strerror(-ret));
 		return -1;
 	}
+	remove_stats_file(dev_id);
 	if (pid <= 0 || pid == getpid() || pid_serves_other_devices(ctrl, pid))
 		return 0;
 	while (!process_gone(pid) && waited < DAEMON_EXIT_WAIT_MS) {
@@ -249,6 +261,23 @@ int cmd_quiesce(struct cli_args *args)
 	ctrl_close(&ctrl);
 	if (ret < 0) {
 		log_error("device %d: quiesce: %s", args->dev_id, strerror(-ret));
+		return 1;
+	}
+	return 0;
+}
+
+int cmd_stats(struct cli_args *args)
+{
+	int ret;
+
+	if (args->dev_id < 0) {
+		log_error("stats needs -n ID");
+		return 1;
+	}
+	ret = stats_print(args->dev_id);
+	if (ret < 0) {
+		log_error("device %d: no statistics in %s: %s", args->dev_id, run_dir_get(),
+			  strerror(-ret));
 		return 1;
 	}
 	return 0;

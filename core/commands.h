@@ -11,6 +11,7 @@ int cmd_list(struct cli_args *args);
 int cmd_features(void);
 int cmd_update_size(struct cli_args *args);
 int cmd_quiesce(struct cli_args *args);
+int cmd_stats(struct cli_args *args);
 int cmd_daemon(struct cli_args *args);
 
 /* Ids of the ublk devices that exist, ascending; returns how many. */

@@ -12,6 +12,7 @@
 #include "feature_names.h"
 #include "io_loop.h"
 #include "log.h"
+#include "stats.h"
 
 #define CDEV_OPEN_WAIT_MS	3000
 #define RECOVERY_WAIT_MS	10000
@@ -229,6 +230,21 @@ static int choose_flags(struct device *dev)
 	if (f && (dev->kernel_features & UBLK_F_QUIESCE))
 		f |= UBLK_F_QUIESCE;
 
+	/* Batch first: it decides which commands every other mode runs on. */
+	if (cfg->batch) {
+		const char *origin = dev_config_origin(cfg, KEY_BATCH);
+
+		if (require_feature(dev, UBLK_F_BATCH_IO, "batch", origin))
+			return -1;
+		/* Batch commands replace FETCH/COMMIT/NEED_GET_DATA entirely. */
+		if (cfg->get_data || cfg->per_io_tasks) {
+			log_error("%s: batch does not combine with %s", origin,
+				  cfg->get_data ? "get_data" : "per_io_tasks");
+			return -1;
+		}
+		f |= UBLK_F_BATCH_IO;
+		dev->batch = 1;
+	}
 	if (cfg->zero_copy) {
 		const char *origin = dev_config_origin(cfg, KEY_ZERO_COPY);
 
@@ -272,14 +288,6 @@ static int choose_flags(struct device *dev)
 		if (require_feature(dev, UBLK_F_PER_IO_DAEMON, "per_io_tasks",
 				    dev_config_origin(cfg, KEY_PER_IO_TASKS)))
 			return -1;
-	}
-	if (cfg->batch) {
-		if (require_feature(dev, UBLK_F_BATCH_IO, "batch",
-				    dev_config_origin(cfg, KEY_BATCH)))
-			return -1;
-		log_error("%s: batch IO is not implemented by this server yet",
-			  dev_config_origin(cfg, KEY_BATCH));
-		return -1;
 	}
 	dev->flags = f;
 	return 0;
@@ -413,6 +421,7 @@ static int threads_init(struct device *dev)
 
 		t->dev = dev;
 		t->index = i;
+		t->counter = &t->nr_handled;
 		t->ios = calloc((size_t)nq * depth / dev->nr_threads + 1 + depth, sizeof(*t->ios));
 		if (!t->ios)
 			return -1;
@@ -608,6 +617,8 @@ int device_start(struct device *dev, int recover)
 		log_error("dev %d: out of memory for IO threads", dev->dev_id);
 		goto err_threads;
 	}
+	/* Before the threads run: they count into it from their first request. */
+	stats_open(dev);
 	if (threads_start(dev))
 		goto err_threads;
 
@@ -638,6 +649,7 @@ int device_start(struct device *dev, int recover)
 
 err_threads:
 	threads_force_exit(dev);
+	stats_close(dev, 1);
 	threads_free(dev);
 err_queues:
 	if (dev->stop_efd >= 0)
@@ -689,6 +701,8 @@ void device_destroy(struct device *dev, int del_dev)
 		return;
 	if (dev->threads) {
 		threads_force_exit(dev);
+		/* A recoverable device keeps its file for the next daemon to replace. */
+		stats_close(dev, del_dev || !(dev->info.flags & UBLK_F_USER_RECOVERY));
 		threads_free(dev);
 	}
 	queues_free(dev);

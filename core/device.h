@@ -20,6 +20,8 @@
 
 struct device;
 struct io_thread;
+struct batch_state;
+struct stats_file;
 
 /* Per-IO state flags (ublk_io.flags). */
 #define IO_BUF_REGISTERED	(1U << 0)	/* we registered the buffer: unregister before commit */
@@ -57,7 +59,9 @@ struct io_thread {
 	cpu_set_t affinity;
 	int pin;
 	void *plugin_data;
-	uint64_t nr_handled;		/* requests completed by this thread */
+	uint64_t nr_handled;		/* requests completed, when there is no stats file */
+	uint64_t *counter;		/* &nr_handled or a slot of the stats file */
+	struct batch_state *batch;	/* UBLK_F_BATCH_IO only */
 };
 
 /* How request data moves (decided once from config, plugin caps and kernel). */
@@ -80,6 +84,7 @@ struct device {
 	__u64 flags;			/* UBLK_F_* asked for */
 	int data_path;			/* enum data_path */
 	int no_data;			/* plugin never touches data */
+	int batch;			/* UBLK_F_BATCH_IO: PREP/FETCH/COMMIT_IO_CMDS */
 	struct ctrl ctrl;
 	int added;			/* ADD_DEV (or START_USER_RECOVERY) done */
 	int dev_id;
@@ -92,6 +97,8 @@ struct device {
 	struct ublk_queue queues[MAX_QUEUES];
 	struct io_thread *threads;
 	unsigned int nr_threads;
+	struct stats_file *stats;	/* shared with `ublk-server stats` */
+	size_t stats_len;
 };
 
 /*

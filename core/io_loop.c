@@ -15,38 +15,18 @@
 #include <unistd.h>
 #include <sys/eventfd.h>
 
+#include "batch_io.h"
 #include "device.h"
+#include "io_internal.h"
 #include "io_loop.h"
 #include "log.h"
-
-/* user_data: tag 0-15, queue 16-27, kind 28-31, cookie 32-63. */
-enum ud_kind {
-	UD_CMD = 1,		/* FETCH / COMMIT_AND_FETCH / NEED_GET_DATA */
-	UD_REG_BUF,		/* REGISTER_IO_BUF before the plugin runs */
-	UD_UNREG_BUF,		/* UNREGISTER_IO_BUF, CQE only on failure */
-	UD_TARGET,		/* a plugin SQE: cookie is the plugin's */
-	UD_STOP,		/* poll on the device's stop eventfd */
-};
-
-static inline __u64 ud_build(unsigned int tag, unsigned int q_id, unsigned int kind,
-			     uint32_t cookie)
-{
-	return (__u64)tag | ((__u64)q_id << 16) | ((__u64)kind << 28) |
-	       ((__u64)cookie << 32);
-}
-
-#define UD_TAG(ud)	((unsigned int)((ud) & 0xffff))
-#define UD_QID(ud)	((unsigned int)(((ud) >> 16) & 0xfff))
-#define UD_KIND(ud)	((unsigned int)(((ud) >> 28) & 0xf))
-#define UD_COOKIE(ud)	((uint32_t)((ud) >> 32))
 
 static inline struct ublk_io *req_to_io(struct ublk_request *req)
 {
 	return (struct ublk_io *)((char *)req - offsetof(struct ublk_io, req));
 }
 
-/* An SQE, flushing the submission queue first if it is full. */
-static struct io_uring_sqe *thread_get_sqe(struct io_thread *t)
+struct io_uring_sqe *thread_get_sqe(struct io_thread *t)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&t->ring);
 
@@ -113,8 +93,7 @@ static int op_has_data(int op)
 	return op == UBLK_OP_READ || op == UBLK_OP_WRITE;
 }
 
-/* A request arrived in slot io: describe it and start it. */
-static void io_start(struct ublk_io *io)
+void io_start(struct ublk_io *io)
 {
 	struct device *dev = io->dev;
 	const struct ublksrv_io_desc *iod = &dev->queues[io->req.q_id].descs[io->req.tag];
@@ -185,9 +164,14 @@ void io_complete(struct ublk_request *req, int result)
 
 		io->flags &= ~IO_BUF_REGISTERED;
 		if (sqe) {
-			/* Hard link: the commit must go out even if this fails. */
+			/*
+			 * Hard link: the commit must go out even if this fails.
+			 * Batch commits are sent later in the turn, in SQ order.
+			 */
 			prep_io_cmd(sqe, io, UBLK_U_IO_UNREGISTER_IO_BUF, 0, io->buf_index);
-			sqe->flags |= IOSQE_IO_HARDLINK | IOSQE_CQE_SKIP_SUCCESS;
+			sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+			if (!dev->batch)
+				sqe->flags |= IOSQE_IO_HARDLINK;
 			sqe->user_data = ud_build(req->tag, req->q_id, UD_UNREG_BUF, 0);
 		}
 	} else if (dev->data_path == DATA_USER_COPY && req->op == UBLK_OP_READ &&
@@ -201,8 +185,12 @@ void io_complete(struct ublk_request *req, int result)
 			result = -EIO;
 		}
 	}
-	t->nr_handled++;
-	io_issue_cmd(io, UBLK_U_IO_COMMIT_AND_FETCH_REQ, result);
+	/* Only this thread writes its counter; readers tolerate tearing-free u64 loads. */
+	__atomic_store_n(t->counter, *t->counter + 1, __ATOMIC_RELAXED);
+	if (dev->batch)
+		batch_commit(io, result);
+	else
+		io_issue_cmd(io, UBLK_U_IO_COMMIT_AND_FETCH_REQ, result);
 }
 
 void *io_get_target_sqe(struct ublk_request *req, uint32_t cookie)
@@ -276,6 +264,11 @@ static void handle_cqe(struct io_thread *t, const struct io_uring_cqe *cqe)
 		t->target_inflight--;
 		dev->plugin->ops.io_done(&io->req, UD_COOKIE(ud), cqe->res);
 		break;
+	case UD_BATCH_PREP:
+	case UD_BATCH_FETCH:
+	case UD_BATCH_COMMIT:
+		batch_handle_cqe(t, cqe, kind, UD_COOKIE(ud));
+		break;
 	default:
 		log_error("dev %d: completion with unknown user_data 0x%llx", dev->dev_id,
 			  (unsigned long long)ud);
@@ -327,6 +320,11 @@ static int thread_setup_ring(struct io_thread *t)
 				  t->index, strerror(-ret));
 			goto err;
 		}
+	}
+	if (dev->batch) {
+		ret = batch_thread_init(t);
+		if (ret)
+			goto err;
 	}
 	/* Saves an fget per io_uring_enter; optional. */
 	io_uring_register_ring_fd(&t->ring);
@@ -402,13 +400,22 @@ void *io_thread_main(void *arg)
 	ret = thread_arm_stop(t);
 	if (ret)
 		goto fail_plugin;
-	for (i = 0; i < t->nr_ios; i++) {
+	for (i = 0; i < t->nr_ios; i++)
 		t->ios[i]->req.thread_data = t->plugin_data;
-		io_issue_cmd(t->ios[i], UBLK_U_IO_FETCH_REQ, 0);
+	if (dev->batch) {
+		/* START_DEV waits for every slot: report a failed PREP instead. */
+		ret = batch_start(t);
+		if (ret)
+			goto fail_plugin;
+	} else {
+		for (i = 0; i < t->nr_ios; i++)
+			io_issue_cmd(t->ios[i], UBLK_U_IO_FETCH_REQ, 0);
 	}
 	thread_signal_ready(t, 0);
 
 	while (!t->exit_now) {
+		if (dev->batch)
+			batch_flush(t);
 		if (t->stopping && !t->cmd_inflight && !t->target_inflight)
 			break;
 		ret = io_uring_submit_and_wait(&t->ring, 1);
@@ -429,6 +436,7 @@ void *io_thread_main(void *arg)
 	if (ops->thread_exit)
 		ops->thread_exit(dev->handle, t->plugin_data);
 	io_uring_queue_exit(&t->ring);
+	batch_thread_exit(t);
 	thread_leave(t);
 	return NULL;
 
@@ -436,6 +444,7 @@ fail_plugin:
 	if (ops->thread_exit)
 		ops->thread_exit(dev->handle, t->plugin_data);
 	io_uring_queue_exit(&t->ring);
+	batch_thread_exit(t);
 fail:
 	thread_signal_ready(t, ret);
 	thread_leave(t);

@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "log.h"
 #include "plugin.h"
+#include "run_dir.h"
 
 static void usage(FILE *out)
 {
@@ -32,11 +33,13 @@ static void usage(FILE *out)
 "  features                    show the ublk driver's features\n"
 "  update_size -n dev_id -s BYTES\n"
 "  quiesce -n dev_id\n"
+"  stats -n dev_id             requests served by each IO thread\n"
 "  help [TARGET]               this text, or a target's keys\n"
 "  -c FILE [--check] [--foreground]\n"
 "        daemon mode: serve every device of an INI file (--check: validate only)\n"
 "\n"
-"  --plugin-dir DIR  where TARGET.so is found (else $UBLK_PLUGIN_DIR, else %s)\n",
+"  --plugin-dir DIR  where TARGET.so is found (else $UBLK_PLUGIN_DIR, else %s)\n"
+"  --run-dir DIR     runtime state (else $UBLK_RUN_DIR, else " DEFAULT_RUN_DIR ")\n",
 		DEFAULT_QUEUES, MAX_QUEUES, DEFAULT_DEPTH, MAX_DEPTH, PLUGIN_DIR);
 }
 
@@ -93,6 +96,8 @@ int main(int argc, char **argv)
 		log_level = LOG_LEVEL_DEBUG;
 	if (args.plugin_dir)
 		plugin_set_dir(args.plugin_dir);
+	if (args.run_dir)
+		run_dir_set(args.run_dir);
 
 	cmd = args.command;
 	if (!strcmp(cmd, "add"))
@@ -109,6 +114,8 @@ int main(int argc, char **argv)
 		ret = cmd_update_size(&args);
 	else if (!strcmp(cmd, "quiesce"))
 		ret = cmd_quiesce(&args);
+	else if (!strcmp(cmd, "stats"))
+		ret = cmd_stats(&args);
 	else if (!strcmp(cmd, "help"))
 		ret = cmd_help(&args, argc, argv);
 	else {

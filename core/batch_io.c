@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The UBLK_F_BATCH_IO command path (see batch_io.h). One IO thread serves
+ * one queue. Tags arrive as arrays of __u16 in buffers of a provided buffer
+ * ring that belongs to the thread (buffer group = thread index); results
+ * leave in element arrays, one COMMIT_IO_CMDS per loop turn.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "batch_io.h"
+#include "io_internal.h"
+#include "log.h"
+
+/* Not in liburing 2.3's headers. */
+#ifndef IORING_URING_CMD_MULTISHOT
+#define IORING_URING_CMD_MULTISHOT	(1U << 1)
+#endif
+
+#define FETCH_BUFS		4	/* buffers in the provided ring: a power of two */
+#define COMMIT_BUFS_MAX		64
+
+struct commit_buf {
+	char *elems;
+	unsigned int nr;
+	int busy;			/* sent, CQE not seen yet */
+};
+
+struct batch_state {
+	struct io_uring_buf_ring *ring;	/* provided buffers for FETCH_IO_CMDS */
+	size_t ring_len;
+	__u16 *tags;			/* FETCH_BUFS buffers of `depth` tags */
+	unsigned int depth;
+	unsigned int bgid;
+	__u16 flags;			/* UBLK_BATCH_F_* of PREP and COMMIT */
+	unsigned int elem_bytes;
+	char *prep;
+	struct commit_buf commit[COMMIT_BUFS_MAX];
+	unsigned int nr_commit;		/* allocated commit buffers */
+	unsigned int cur;		/* the one being filled */
+	int fetch_armed;
+};
+
+static struct ublk_queue *thread_queue(struct io_thread *t)
+{
+	return &t->dev->queues[t->index];
+}
+
+static int commit_buf_alloc(struct batch_state *b)
+{
+	struct commit_buf *c;
+
+	if (b->nr_commit == COMMIT_BUFS_MAX)
+		return -1;
+	c = &b->commit[b->nr_commit];
+	c->elems = calloc(b->depth, b->elem_bytes);
+	if (!c->elems)
+		return -1;
+	return (int)b->nr_commit++;
+}
+
+int batch_thread_init(struct io_thread *t)
+{
+	struct device *dev = t->dev;
+	struct io_uring_buf_reg reg;
+	struct batch_state *b;
+	unsigned int i;
+	int ret;
+
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	t->batch = b;
+	b->depth = dev->info.queue_depth;
+	b->bgid = t->index;
+	b->elem_bytes = sizeof(struct ublk_elem_header);
+	/* Copy modes tell the kernel where each slot's buffer is. */
+	if (dev->data_path == DATA_COPY) {
+		b->flags |= UBLK_BATCH_F_HAS_BUF_ADDR;
+		b->elem_bytes += sizeof(__u64);
+	}
+	if (dev->data_path == DATA_AUTO_ZC && dev->cfg->auto_zc_fallback)
+		b->flags |= UBLK_BATCH_F_AUTO_BUF_REG_FALLBACK;
+
+	/* liburing 2.3 has no io_uring_setup_buf_ring(): map and register by hand. */
+	b->ring_len = FETCH_BUFS * sizeof(struct io_uring_buf);
+	b->ring = mmap(NULL, b->ring_len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	b->tags = calloc(FETCH_BUFS * b->depth, sizeof(__u16));
+	b->prep = calloc(b->depth, b->elem_bytes);
+	if (b->ring == MAP_FAILED || !b->tags || !b->prep || commit_buf_alloc(b) < 0) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	io_uring_buf_ring_init(b->ring);
+	memset(&reg, 0, sizeof(reg));
+	reg.ring_addr = (__u64)(uintptr_t)b->ring;
+	reg.ring_entries = FETCH_BUFS;
+	reg.bgid = (__u16)b->bgid;
+	ret = io_uring_register_buf_ring(&t->ring, &reg, 0);
+	if (ret) {
+		log_error("dev %d thread %u: register buffer ring: %s", dev->dev_id,
+			  t->index, strerror(-ret));
+		goto err;
+	}
+	for (i = 0; i < FETCH_BUFS; i++)
+		io_uring_buf_ring_add(b->ring, b->tags + i * b->depth,
+				      b->depth * sizeof(__u16), (unsigned short)i,
+				      io_uring_buf_ring_mask(FETCH_BUFS), (int)i);
+	io_uring_buf_ring_advance(b->ring, FETCH_BUFS);
+	return 0;
+err:
+	batch_thread_exit(t);
+	return ret;
+}
+
+void batch_thread_exit(struct io_thread *t)
+{
+	struct batch_state *b = t->batch;
+	unsigned int i;
+
+	if (!b)
+		return;
+	if (b->ring && b->ring != MAP_FAILED)
+		munmap(b->ring, b->ring_len);
+	for (i = 0; i < b->nr_commit; i++)
+		free(b->commit[i].elems);
+	free(b->tags);
+	free(b->prep);
+	free(b);
+	t->batch = NULL;
+}
+
+static void put_elem(const struct batch_state *b, char *at, const struct ublk_io *io,
+		     int result)
+{
+	struct ublk_elem_header h = {
+		.tag = io->req.tag,
+		.buf_index = io->buf_index,
+		.result = result,
+	};
+
+	memcpy(at, &h, sizeof(h));
+	if (b->flags & UBLK_BATCH_F_HAS_BUF_ADDR) {
+		__u64 addr = (__u64)(uintptr_t)io->buf;
+
+		memcpy(at + sizeof(h), &addr, sizeof(addr));
+	}
+}
+
+static void prep_batch_cmd(struct io_uring_sqe *sqe, struct io_thread *t, __u32 cmd_op,
+			   __u16 flags, unsigned int nr_elem, unsigned int elem_bytes,
+			   void *buf)
+{
+	struct ublk_batch_io *cmd = (struct ublk_batch_io *)&sqe->addr3;
+
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = IORING_OP_URING_CMD;
+	sqe->flags = IOSQE_FIXED_FILE;
+	sqe->fd = 0;
+	sqe->cmd_op = cmd_op;
+	sqe->addr = (__u64)(uintptr_t)buf;
+	sqe->len = nr_elem * elem_bytes;
+	cmd->q_id = (__u16)thread_queue(t)->id;
+	cmd->flags = flags;
+	cmd->nr_elem = (__u16)nr_elem;
+	cmd->elem_bytes = (__u8)elem_bytes;
+}
+
+static int arm_fetch(struct io_thread *t)
+{
+	struct batch_state *b = t->batch;
+	struct io_uring_sqe *sqe = thread_get_sqe(t);
+
+	if (!sqe)
+		return -EBUSY;
+	prep_batch_cmd(sqe, t, UBLK_U_IO_FETCH_IO_CMDS, 0, 0, sizeof(__u16), NULL);
+	sqe->flags |= IOSQE_BUFFER_SELECT;
+	sqe->buf_group = (__u16)b->bgid;
+	sqe->uring_cmd_flags = IORING_URING_CMD_MULTISHOT;
+	sqe->user_data = ud_build(0, thread_queue(t)->id, UD_BATCH_FETCH, 0);
+	b->fetch_armed = 1;
+	t->cmd_inflight++;
+	return 0;
+}
+
+int batch_start(struct io_thread *t)
+{
+	struct batch_state *b = t->batch;
+	struct io_uring_sqe *sqe = thread_get_sqe(t);
+	struct io_uring_cqe *cqe;
+	unsigned int i;
+	int ret;
+
+	if (!sqe)
+		return -EBUSY;
+	for (i = 0; i < t->nr_ios; i++)
+		put_elem(b, b->prep + i * b->elem_bytes, t->ios[i], 0);
+	prep_batch_cmd(sqe, t, UBLK_U_IO_PREP_IO_CMDS, b->flags, t->nr_ios, b->elem_bytes,
+		       b->prep);
+	sqe->user_data = ud_build(0, thread_queue(t)->id, UD_BATCH_PREP, 0);
+
+	/* Wait for PREP here: START_DEV would wait forever for slots it lacks. */
+	ret = io_uring_submit_and_wait(&t->ring, 1);
+	if (ret < 0)
+		return ret;
+	for (;;) {
+		ret = io_uring_wait_cqe(&t->ring, &cqe);
+		if (ret == -EINTR)
+			continue;
+		if (ret < 0)
+			return ret;
+		if (UD_KIND(cqe->user_data) == UD_BATCH_PREP)
+			break;
+		/* Only the stop poll can be pending now: a forced exit. */
+		io_uring_cqe_seen(&t->ring, cqe);
+		return -ECANCELED;
+	}
+	ret = cqe->res;
+	io_uring_cqe_seen(&t->ring, cqe);
+	if (ret < 0) {
+		log_error("dev %d queue %u: PREP_IO_CMDS: %s", t->dev->dev_id,
+			  thread_queue(t)->id, strerror(-ret));
+		return ret;
+	}
+	return arm_fetch(t);
+}
+
+void batch_commit(struct ublk_io *io, int result)
+{
+	struct batch_state *b = io->thread->batch;
+	struct commit_buf *c = &b->commit[b->cur];
+
+	put_elem(b, c->elems + c->nr * b->elem_bytes, io, result);
+	c->nr++;
+}
+
+void batch_flush(struct io_thread *t)
+{
+	struct batch_state *b = t->batch;
+	struct commit_buf *c = &b->commit[b->cur];
+	struct io_uring_sqe *sqe;
+	unsigned int i;
+	int next = -1;
+
+	if (!c->nr)
+		return;
+	/* The filled buffer must stay untouched until its CQE: switch to another. */
+	for (i = 0; i < b->nr_commit; i++)
+		if (i != b->cur && !b->commit[i].busy) {
+			next = (int)i;
+			break;
+		}
+	if (next < 0)
+		next = commit_buf_alloc(b);
+	if (next < 0)
+		return;		/* all in flight: try again next turn */
+	sqe = thread_get_sqe(t);
+	if (!sqe)
+		return;
+	prep_batch_cmd(sqe, t, UBLK_U_IO_COMMIT_IO_CMDS, b->flags, c->nr, b->elem_bytes,
+		       c->elems);
+	sqe->user_data = ud_build(0, thread_queue(t)->id, UD_BATCH_COMMIT, b->cur);
+	c->busy = 1;
+	t->cmd_inflight++;
+	b->cur = (unsigned int)next;
+}
+
+static void handle_fetch(struct io_thread *t, const struct io_uring_cqe *cqe)
+{
+	struct batch_state *b = t->batch;
+	struct ublk_queue *q = thread_queue(t);
+
+	if (cqe->res > 0 && (cqe->flags & IORING_CQE_F_BUFFER)) {
+		unsigned int bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+		const __u16 *tags = b->tags + bid * b->depth;
+		unsigned int i, n = (unsigned int)cqe->res / sizeof(__u16);
+
+		for (i = 0; i < n; i++) {
+			if (tags[i] >= b->depth) {
+				log_error("dev %d queue %u: fetched tag %u out of range",
+					  t->dev->dev_id, q->id, tags[i]);
+				continue;
+			}
+			io_start(&q->ios[tags[i]]);
+		}
+		io_uring_buf_ring_add(b->ring, (void *)tags, b->depth * sizeof(__u16),
+				      (unsigned short)bid, io_uring_buf_ring_mask(FETCH_BUFS), 0);
+		io_uring_buf_ring_advance(b->ring, 1);
+	}
+	if (cqe->flags & IORING_CQE_F_MORE)
+		return;
+
+	/* The multishot ended: the device stops, or it needs re-arming. */
+	b->fetch_armed = 0;
+	t->cmd_inflight--;
+	if (cqe->res == UBLK_IO_RES_ABORT || t->stopping) {
+		t->stopping = 1;
+		return;
+	}
+	if (cqe->res < 0 && cqe->res != -ENOBUFS)
+		log_error("dev %d queue %u: FETCH_IO_CMDS: %s", t->dev->dev_id, q->id,
+			  strerror(-cqe->res));
+	if (arm_fetch(t))
+		t->stopping = 1;
+}
+
+static void handle_commit(struct io_thread *t, const struct io_uring_cqe *cqe,
+			  uint32_t index)
+{
+	struct batch_state *b = t->batch;
+	struct commit_buf *c;
+	unsigned int done;
+
+	t->cmd_inflight--;
+	if (index >= b->nr_commit)
+		return;
+	c = &b->commit[index];
+	c->busy = 0;
+	if (cqe->res < 0) {
+		/* ENODEV: the device is going away and takes the requests with it. */
+		if (cqe->res != -ENODEV)
+			log_error("dev %d queue %u: COMMIT_IO_CMDS: %s", t->dev->dev_id,
+				  thread_queue(t)->id, strerror(-cqe->res));
+		t->stopping |= cqe->res == -ENODEV;
+		c->nr = 0;
+		return;
+	}
+	/* A partial commit: send the rest again with the next flush. */
+	done = (unsigned int)cqe->res / b->elem_bytes;
+	if (done < c->nr) {
+		struct commit_buf *cur = &b->commit[b->cur];
+
+		memcpy(cur->elems + cur->nr * b->elem_bytes, c->elems + done * b->elem_bytes,
+		       (c->nr - done) * b->elem_bytes);
+		cur->nr += c->nr - done;
+	}
+	c->nr = 0;
+}
+
+void batch_handle_cqe(struct io_thread *t, const struct io_uring_cqe *cqe,
+		      unsigned int kind, uint32_t cookie)
+{
+	switch (kind) {
+	case UD_BATCH_FETCH:
+		handle_fetch(t, cqe);
+		break;
+	case UD_BATCH_COMMIT:
+		handle_commit(t, cqe, cookie);
+		break;
+	default:
+		/* PREP completes inside batch_start. */
+		break;
+	}
+}
