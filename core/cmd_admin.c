@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "daemon_state.h"
 #include "ctrl.h"
 #include "device.h"
 #include "feature_names.h"
@@ -132,7 +133,9 @@ static int del_one(struct ctrl *ctrl, int dev_id)
 		return -1;
 	}
 	remove_stats_file(dev_id);
-	if (pid <= 0 || pid == getpid() || pid_serves_other_devices(ctrl, pid))
+	/* A config-file daemon serves on (a reload may add devices): never wait for it. */
+	if (pid <= 0 || pid == getpid() || pid_serves_other_devices(ctrl, pid) ||
+	    pid_is_config_daemon(pid))
 		return 0;
 	while (!process_gone(pid) && waited < DAEMON_EXIT_WAIT_MS) {
 		usleep(20 * 1000);

@@ -116,6 +116,8 @@ int main(int argc, char **argv)
 		ret = cmd_quiesce(&args);
 	else if (!strcmp(cmd, "stats"))
 		ret = cmd_stats(&args);
+	else if (!strcmp(cmd, "daemon"))
+		ret = cmd_daemon(&args);
 	else if (!strcmp(cmd, "help"))
 		ret = cmd_help(&args, argc, argv);
 	else {

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon_state.h"
+#include "log.h"
+
+int daemon_state_write(const char *run_dir, const struct daemon_state *st)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	FILE *f;
+	int fd, bad;
+
+	snprintf(path, sizeof(path), "%s/%s.state", run_dir, st->name);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		log_error("%s: %s", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	fprintf(f, "# ublk-server daemon state\n");
+	fprintf(f, "name=%s\n", st->name);
+	fprintf(f, "dev_id=%d\n", st->dev_id);
+	fprintf(f, "pid=%d\n", (int)st->pid);
+	fprintf(f, "config=%s\n", st->config ? st->config : "");
+	fprintf(f, "target=%s\n", st->target ? st->target : "");
+	bad = fflush(f) || fsync(fileno(f));
+	bad |= fclose(f);
+	if (bad || rename(tmp, path)) {
+		log_error("%s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+void daemon_state_remove(const char *run_dir, const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s.state", run_dir, name);
+	if (unlink(path) && errno != ENOENT)
+		log_warn("%s: %s", path, strerror(errno));
+}
+
+/*
+ * main() makes daemon mode out of `ublk-server daemon ...` and of any first
+ * argument that is an option (`ublk-server -c FILE`, except -h/--help).
+ */
+int pid_is_config_daemon(pid_t pid)
+{
+	char path[64], buf[4096];
+	const char *arg1;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	arg1 = memchr(buf, '\0', (size_t)n);
+	if (!arg1 || arg1 + 1 >= buf + n)
+		return 0;
+	arg1++;
+	if (!strcmp(arg1, "daemon"))
+		return 1;
+	return arg1[0] == '-' && strcmp(arg1, "-h") && strcmp(arg1, "--help");
+}
