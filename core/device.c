@@ -433,6 +433,7 @@ static int threads_init(struct device *dev)
 
 			io->thread = t;
 			io->buf_index = (uint16_t)t->nr_ios;
+			io->req.buf_index = io->buf_index;
 			io->req.thread_index = t->index;
 			t->ios[t->nr_ios++] = io;
 		}

@@ -1,0 +1,479 @@
+// SPDX-License-Identifier: MIT
+/*
+ * loop: a device backed by a regular file or a block device.
+ *
+ * Every IO is an io_uring SQE on the queue thread's ring: READ/WRITE (or
+ * READ_FIXED/WRITE_FIXED in zero copy), FSYNC(DATASYNC) for FLUSH, FALLOCATE
+ * for DISCARD and WRITE_ZEROES. Short transfers are resubmitted for the rest.
+ * O_DIRECT unless direct_io=off or the file system refuses it.
+ */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/falloc.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <liburing.h>
+
+#include <ublk/plugin.h>
+
+/* Largest WRITE_ZEROES / DISCARD we advertise: 4 GiB - 512. */
+#define LOOP_MAX_FALLOC ((UINT32_MAX >> 9) << 9)
+
+struct loop_dev {
+	char *file;
+	uint64_t offset;
+	uint64_t size;		/* 0: the rest of the file */
+	int direct_io;		/* wanted */
+	int fd;
+	int is_bdev;
+	int read_only;
+	int can_punch;		/* FALLOC_FL_PUNCH_HOLE works */
+	int can_zero_range;	/* FALLOC_FL_ZERO_RANGE works */
+	uint64_t dev_size;
+};
+
+/* Per request: how far a READ/WRITE got, how many SQEs are out. */
+struct loop_req {
+	uint32_t done;
+	uint32_t pending;
+	int error;
+};
+
+/* Cookies: what an SQE was. */
+enum {
+	LOOP_CK_RW = 1,
+	LOOP_CK_FSYNC,
+	LOOP_CK_FALLOC,		/* the only or first fallocate */
+	LOOP_CK_FALLOC2,	/* the allocating second half of punch + allocate */
+};
+
+static int loop_create(void **handle)
+{
+	struct loop_dev *d = calloc(1, sizeof(*d));
+
+	if (!d) {
+		ublk_error("out of memory");
+		return -1;
+	}
+	d->direct_io = 1;
+	d->fd = -1;
+	*handle = d;
+	return 0;
+}
+
+static int loop_config(void *handle, const char *key, const char *value)
+{
+	struct loop_dev *d = handle;
+	struct stat st;
+
+	if (!strcmp(key, "file")) {
+		if (d->file) {
+			ublk_error("only one backing file, got '%s' and '%s'", d->file, value);
+			return -1;
+		}
+		if (stat(value, &st)) {
+			ublk_error("backing file '%s': %s", value, strerror(errno));
+			return -1;
+		}
+		if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+			ublk_error("backing file '%s' is not a regular file or a block device",
+				   value);
+			return -1;
+		}
+		d->file = strdup(value);
+		if (!d->file) {
+			ublk_error("out of memory");
+			return -1;
+		}
+		return 0;
+	}
+	if (!strcmp(key, "offset")) {
+		if (ublk_parse_size(value, &d->offset)) {
+			ublk_error("offset: '%s' is not a size (e.g. 1M)", value);
+			return -1;
+		}
+		return 0;
+	}
+	if (!strcmp(key, "size")) {
+		if (ublk_parse_size(value, &d->size) || !d->size) {
+			ublk_error("size: '%s' is not a size (e.g. 1G)", value);
+			return -1;
+		}
+		return 0;
+	}
+	if (!strcmp(key, "direct_io")) {
+		if (ublk_parse_bool(value, &d->direct_io)) {
+			ublk_error("direct_io: '%s' is not on or off", value);
+			return -1;
+		}
+		return 0;
+	}
+	ublk_error("unknown parameter '%s' for target loop", key);
+	return -1;
+}
+
+#define loop_config_help \
+	"file=PATH       backing regular file or block device (or a positional argument)\n" \
+	"offset=SIZE     where the device starts in the file (default 0)\n" \
+	"size=SIZE       device size (default: the rest of the file)\n" \
+	"direct_io=BOOL  O_DIRECT on the backing file (default on)\n"
+
+static int loop_config_complete(void *handle)
+{
+	struct loop_dev *d = handle;
+
+	if (!d->file) {
+		ublk_error("no backing file: give a path (file=PATH)");
+		return -1;
+	}
+	return 0;
+}
+
+static int open_backing(struct loop_dev *d)
+{
+	int flags = (d->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC;
+
+	if (d->direct_io) {
+		d->fd = open(d->file, flags | O_DIRECT);
+		if (d->fd >= 0)
+			return 0;
+		if (errno != EINVAL) {
+			ublk_error("cannot open '%s': %s", d->file, strerror(errno));
+			return -1;
+		}
+		ublk_log(UBLK_LOG_WARN, "loop: %s refuses O_DIRECT, using buffered IO",
+			 d->file);
+		d->direct_io = 0;
+	}
+	d->fd = open(d->file, flags);
+	if (d->fd < 0) {
+		ublk_error("cannot open '%s': %s", d->file, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static uint64_t sysfs_queue_u64(const struct stat *st, const char *attr)
+{
+	char path[128];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/queue/%s",
+		 major(st->st_rdev), minor(st->st_rdev), attr);
+	f = fopen(path, "re");
+	if (!f) {
+		/* A partition: its queue is its disk's. */
+		snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/../queue/%s",
+			 major(st->st_rdev), minor(st->st_rdev), attr);
+		f = fopen(path, "re");
+	}
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu", &v) != 1)
+		v = 0;
+	fclose(f);
+	return v;
+}
+
+/* Which fallocate modes the backing store takes, without touching data. */
+static void probe_fallocate(struct loop_dev *d, const struct stat *st, uint64_t file_size)
+{
+	if (d->read_only)
+		return;
+	if (d->is_bdev) {
+		/* ZERO_RANGE always works (the kernel writes zeroes if it must);
+		 * PUNCH_HOLE needs a device that unmaps while zeroing. */
+		d->can_zero_range = 1;
+		d->can_punch = sysfs_queue_u64(st, "write_zeroes_max_bytes") > 0;
+		return;
+	}
+	/* Beyond the end of the file with KEEP_SIZE: a no-op where supported. */
+	d->can_punch = !fallocate(d->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				  (off_t)file_size, 4096);
+	d->can_zero_range = !fallocate(d->fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
+				       (off_t)file_size, 4096);
+}
+
+static int loop_open(void *handle, struct ublk_device_params *params)
+{
+	struct loop_dev *d = handle;
+	uint32_t lbs = params->logical_block_size;
+	uint64_t file_size, avail;
+	struct stat st;
+
+	d->read_only = !!(params->attrs & UBLK_DEV_READ_ONLY);
+	if (open_backing(d))
+		return -1;
+	if (fstat(d->fd, &st)) {
+		ublk_error("cannot stat '%s': %s", d->file, strerror(errno));
+		return -1;
+	}
+	if (S_ISBLK(st.st_mode)) {
+		int bdev_lbs = 0;
+
+		d->is_bdev = 1;
+		if (ioctl(d->fd, BLKGETSIZE64, &file_size)) {
+			ublk_error("cannot get the size of '%s': %s", d->file, strerror(errno));
+			return -1;
+		}
+		/* O_DIRECT needs IO aligned to the backing device's sectors. */
+		if (!ioctl(d->fd, BLKSSZGET, &bdev_lbs) && bdev_lbs > (int)lbs &&
+		    d->direct_io && bdev_lbs <= 4096) {
+			lbs = (uint32_t)bdev_lbs;
+			params->logical_block_size = lbs;
+			if (params->physical_block_size < lbs)
+				params->physical_block_size = lbs;
+		}
+	} else {
+		file_size = (uint64_t)st.st_size;
+	}
+
+	if (d->offset % lbs) {
+		ublk_error("offset %" PRIu64 " is not a multiple of the block size %u",
+			   d->offset, lbs);
+		return -1;
+	}
+	if (d->offset >= file_size) {
+		ublk_error("offset %" PRIu64 " is beyond the end of '%s' (%" PRIu64 " bytes)",
+			   d->offset, d->file, file_size);
+		return -1;
+	}
+	avail = file_size - d->offset;
+	if (d->size) {
+		if (d->size > avail) {
+			ublk_error("offset + size (%" PRIu64 ") is beyond the end of '%s' (%" PRIu64 " bytes)",
+				   d->offset + d->size, d->file, file_size);
+			return -1;
+		}
+		if (d->size % lbs) {
+			ublk_error("size %" PRIu64 " is not a multiple of the block size %u",
+				   d->size, lbs);
+			return -1;
+		}
+		d->dev_size = d->size;
+	} else {
+		d->dev_size = avail / lbs * lbs;
+		if (!d->dev_size) {
+			ublk_error("'%s' is too small: %" PRIu64 " bytes after offset %" PRIu64 ", less than one %u-byte block",
+				   d->file, avail, d->offset, lbs);
+			return -1;
+		}
+	}
+
+	probe_fallocate(d, &st, file_size);
+	params->size = d->dev_size;
+	params->attrs |= UBLK_DEV_VOLATILE_CACHE | UBLK_DEV_FUA;
+	if (d->read_only)
+		params->attrs |= UBLK_DEV_READ_ONLY;
+	if (d->can_punch) {
+		params->discard_granularity = lbs;
+		params->max_discard_size = LOOP_MAX_FALLOC;
+	}
+	/* WRITE_ZEROES: zero range, else punch (+ allocate for NOUNMAP). */
+	if (d->can_zero_range || d->can_punch)
+		params->max_write_zeroes_size = LOOP_MAX_FALLOC;
+	ublk_log(UBLK_LOG_DEBUG, "loop: %s: %" PRIu64 " bytes at offset %" PRIu64 ", %s IO%s%s",
+		 d->file, d->dev_size, d->offset, d->direct_io ? "direct" : "buffered",
+		 d->can_punch ? ", discard" : "", d->can_zero_range ? ", zero range" : "");
+	return 0;
+}
+
+/* Issue (the rest of) a READ/WRITE. */
+static void loop_submit_rw(struct ublk_request *req)
+{
+	struct loop_dev *d = req->handle;
+	struct loop_req *lr = req->priv;
+	struct io_uring_sqe *sqe = ublk_get_sqe(req, LOOP_CK_RW);
+	uint32_t left = req->length - lr->done;
+	uint64_t off = d->offset + req->offset + lr->done;
+	int write = req->op == UBLK_OP_WRITE;
+
+	if (!sqe) {
+		ublk_complete(req, -EAGAIN);
+		return;
+	}
+	if (req->data_mode == UBLK_DATA_FIXED) {
+		/* addr: offset within the registered request buffer. */
+		void *addr = (void *)(uintptr_t)lr->done;
+
+		if (write)
+			io_uring_prep_write_fixed(sqe, d->fd, addr, left, off, req->buf_index);
+		else
+			io_uring_prep_read_fixed(sqe, d->fd, addr, left, off, req->buf_index);
+	} else {
+		char *buf = (char *)req->buf + lr->done;
+
+		if (write)
+			io_uring_prep_write(sqe, d->fd, buf, left, off);
+		else
+			io_uring_prep_read(sqe, d->fd, buf, left, off);
+	}
+	if (write && (req->flags & UBLK_REQ_FUA))
+		sqe->rw_flags = RWF_DSYNC;
+	lr->pending++;
+}
+
+static struct io_uring_sqe *loop_falloc(struct ublk_request *req, int mode, uint32_t cookie)
+{
+	struct loop_dev *d = req->handle;
+	struct loop_req *lr = req->priv;
+	struct io_uring_sqe *sqe = ublk_get_sqe(req, cookie);
+
+	if (!sqe)
+		return NULL;
+	io_uring_prep_fallocate(sqe, d->fd, mode, (off_t)(d->offset + req->offset),
+				(off_t)req->length);
+	lr->pending++;
+	return sqe;
+}
+
+/* Zeroed and still allocated: punch, then (linked) allocate again. */
+static int loop_zero_keep(struct ublk_request *req)
+{
+	struct loop_req *lr = req->priv;
+	struct io_uring_sqe *punch;
+
+	punch = loop_falloc(req, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, LOOP_CK_FALLOC);
+	if (!punch)
+		return -EAGAIN;
+	punch->flags |= IOSQE_IO_LINK;
+	if (!loop_falloc(req, FALLOC_FL_KEEP_SIZE, LOOP_CK_FALLOC2)) {
+		/* The punch goes out alone; fail the request when it is back. */
+		punch->flags &= ~IOSQE_IO_LINK;
+		lr->error = -EAGAIN;
+	}
+	return 0;
+}
+
+static void loop_queue_io(struct ublk_request *req)
+{
+	struct loop_dev *d = req->handle;
+	struct loop_req *lr = req->priv;
+	struct io_uring_sqe *sqe;
+	int ret = 0;
+
+	if (req->op != UBLK_OP_FLUSH &&
+	    (req->offset > d->dev_size || req->length > d->dev_size - req->offset)) {
+		ublk_complete(req, -EIO);
+		return;
+	}
+	if (d->read_only && req->op != UBLK_OP_READ && req->op != UBLK_OP_FLUSH) {
+		ublk_complete(req, -EROFS);
+		return;
+	}
+
+	switch (req->op) {
+	case UBLK_OP_READ:
+	case UBLK_OP_WRITE:
+		if (!req->length) {
+			ublk_complete(req, 0);
+			return;
+		}
+		loop_submit_rw(req);
+		return;
+	case UBLK_OP_FLUSH:
+		sqe = ublk_get_sqe(req, LOOP_CK_FSYNC);
+		if (!sqe) {
+			ublk_complete(req, -EAGAIN);
+			return;
+		}
+		io_uring_prep_fsync(sqe, d->fd, IORING_FSYNC_DATASYNC);
+		lr->pending++;
+		return;
+	case UBLK_OP_DISCARD:
+		if (!d->can_punch)
+			ret = -EOPNOTSUPP;
+		else if (!loop_falloc(req, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				      LOOP_CK_FALLOC))
+			ret = -EAGAIN;
+		break;
+	case UBLK_OP_WRITE_ZEROES:
+		if (d->can_zero_range) {
+			if (!loop_falloc(req, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
+					 LOOP_CK_FALLOC))
+				ret = -EAGAIN;
+		} else if (!d->can_punch) {
+			ret = -EOPNOTSUPP;
+		} else if (!(req->flags & UBLK_REQ_NOUNMAP)) {
+			if (!loop_falloc(req, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+					 LOOP_CK_FALLOC))
+				ret = -EAGAIN;
+		} else {
+			ret = loop_zero_keep(req);
+		}
+		break;
+	default:
+		ret = -EOPNOTSUPP;
+	}
+	if (ret)
+		ublk_complete(req, ret);
+}
+
+static void loop_io_done(struct ublk_request *req, uint32_t cookie, int res)
+{
+	struct loop_req *lr = req->priv;
+
+	lr->pending--;
+	if (cookie != LOOP_CK_RW) {
+		/* FSYNC / FALLOCATE: 0 or -errno; the first error wins. */
+		if (res < 0 && !lr->error)
+			lr->error = res;
+		if (!lr->pending)
+			ublk_complete(req, lr->error ? lr->error : 0);
+		return;
+	}
+	if (res < 0) {
+		ublk_complete(req, res);
+		return;
+	}
+	if (res == 0) {
+		/* End of file before the end of the device: the file shrank. */
+		ublk_log(UBLK_LOG_WARN, "loop: %s at %" PRIu64 ": unexpected end of file",
+			 req->op == UBLK_OP_READ ? "read" : "write",
+			 req->offset + lr->done);
+		ublk_complete(req, -EIO);
+		return;
+	}
+	lr->done += (uint32_t)res;
+	if (lr->done >= req->length)
+		ublk_complete(req, (int)req->length);
+	else
+		loop_submit_rw(req);
+}
+
+static void loop_close(void *handle)
+{
+	struct loop_dev *d = handle;
+
+	if (d->fd >= 0)
+		close(d->fd);
+	free(d->file);
+	free(d);
+}
+
+static const struct ublk_plugin loop_plugin = {
+	UBLK_PLUGIN_HEADER,
+	.name = "loop",
+	.version = PACKAGE_VERSION,
+	.description = "a device backed by a file or a block device",
+	.config_help = loop_config_help,
+	.caps = UBLK_CAP_ZERO_COPY,
+	.request_priv_size = sizeof(struct loop_req),
+	.create = loop_create,
+	.config = loop_config,
+	.config_complete = loop_config_complete,
+	.open = loop_open,
+	.queue_io = loop_queue_io,
+	.io_done = loop_io_done,
+	.close = loop_close,
+};
+
+UBLK_REGISTER_PLUGIN(loop_plugin)
