@@ -147,7 +147,12 @@ static int apply_option(struct cli_args *args, const struct cli_option *o,
 			log_error("%s: expects 0 or 1, not '%s'", origin, value);
 			return -1;
 		}
-		return b ? dev_config_set(&args->dev, o->key, o->value, origin) : 0;
+		if (!b)
+			return 0;
+		/* kublk ORs -r/-i/-e: plain -r must not undo an earlier -i or -e. */
+		if (!strcmp(o->value, "on") && args->dev.recovery != RECOVERY_NONE)
+			return 0;
+		return dev_config_set(&args->dev, o->key, o->value, origin);
 	default:
 		return apply_local(args, o, value, origin);
 	}

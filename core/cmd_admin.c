@@ -14,6 +14,7 @@
 #include "device.h"
 #include "feature_names.h"
 #include "log.h"
+#include "process.h"
 #include "run_dir.h"
 #include "stats.h"
 
@@ -71,23 +72,6 @@ static int open_ctrl_or_complain(struct ctrl *ctrl)
 	return ret;
 }
 
-/* A process that has exited (or is a zombie nobody reaped yet). */
-static int process_gone(pid_t pid)
-{
-	char path[64], buf[256], *p;
-	FILE *f;
-
-	if (kill(pid, 0) && errno == ESRCH)
-		return 1;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return 1;
-	p = fgets(buf, sizeof(buf), f);
-	fclose(f);
-	p = p ? strrchr(buf, ')') : NULL;
-	return p && (p[2] == 'Z' || p[2] == 'X');
-}
 
 /* Does any remaining device still name this daemon? (daemon mode serves many) */
 static int pid_serves_other_devices(struct ctrl *ctrl, pid_t pid)
@@ -137,11 +121,11 @@ static int del_one(struct ctrl *ctrl, int dev_id)
 	if (pid <= 0 || pid == getpid() || pid_serves_other_devices(ctrl, pid) ||
 	    pid_is_config_daemon(pid))
 		return 0;
-	while (!process_gone(pid) && waited < DAEMON_EXIT_WAIT_MS) {
+	while (process_is_running(pid) && waited < DAEMON_EXIT_WAIT_MS) {
 		usleep(20 * 1000);
 		waited += 20;
 	}
-	if (!process_gone(pid))
+	if (process_is_running(pid))
 		log_warn("device %d: daemon %d still running", dev_id, (int)pid);
 	return 0;
 }
@@ -218,8 +202,10 @@ int cmd_features(void)
 
 int cmd_update_size(struct cli_args *args)
 {
+	unsigned int bit = feature_bit(UBLK_F_UPDATE_SIZE);
 	struct ublk_params p;
 	struct ctrl ctrl;
+	__u64 features;
 	int ret;
 
 	if (args->dev_id < 0 || !args->have_size) {
@@ -230,7 +216,8 @@ int cmd_update_size(struct cli_args *args)
 		return 1;
 	ret = ctrl_get_params(&ctrl, args->dev_id, &p);
 	if (ret < 0) {
-		log_error("device %d: %s", args->dev_id, strerror(-ret));
+		log_error("device %d: %s", args->dev_id,
+			  ret == -ENODEV ? "no such device" : strerror(-ret));
 		goto out;
 	}
 	if (!args->size || args->size & ((1ULL << p.basic.logical_bs_shift) - 1)) {
@@ -239,14 +226,47 @@ int cmd_update_size(struct cli_args *args)
 		ret = -EINVAL;
 		goto out;
 	}
+	ret = ctrl_get_features(&ctrl, &features);
+	if (ret < 0 || !(features & UBLK_F_UPDATE_SIZE)) {
+		log_error("update_size needs the ublk feature %s (Linux %s or newer); this kernel lacks it",
+			  feature_name(bit), feature_kernel(bit));
+		ret = -EOPNOTSUPP;
+		goto out;
+	}
 	ret = ctrl_update_size(&ctrl, args->dev_id, args->size >> 9);
 	if (ret < 0)
-		log_error("device %d: update_size: %s%s", args->dev_id, strerror(-ret),
-			  ret == -EOPNOTSUPP || ret == -EINVAL ?
-			  " (needs UBLK_F_UPDATE_SIZE, Linux 6.15 or newer)" : "");
+		log_error("device %d: update_size: %s", args->dev_id, strerror(-ret));
 out:
 	ctrl_close(&ctrl);
 	return ret < 0 ? 1 : 0;
+}
+
+#define QUIESCE_TIMEOUT_MS	10000
+
+/* QUIESCE_DEV needs the kernel feature and a device added with it (recovery). */
+static int quiesce_supported(struct ctrl *ctrl, int dev_id)
+{
+	unsigned int bit = feature_bit(UBLK_F_QUIESCE);
+	struct ublksrv_ctrl_dev_info info;
+	__u64 features;
+	int ret;
+
+	if (ctrl_get_features(ctrl, &features) < 0 || !(features & UBLK_F_QUIESCE)) {
+		log_error("quiesce needs the ublk feature %s (Linux %s or newer); this kernel lacks it",
+			  feature_name(bit), feature_kernel(bit));
+		return -EOPNOTSUPP;
+	}
+	ret = ctrl_get_dev_info(ctrl, dev_id, &info);
+	if (ret < 0) {
+		log_error("device %d: %s", dev_id, ret == -ENODEV ? "no such device" : strerror(-ret));
+		return ret;
+	}
+	if (!(info.flags & UBLK_F_QUIESCE)) {
+		log_error("device %d: quiesce needs a device added with recovery (-r 1, -i 1 or -e 1)",
+			  dev_id);
+		return -EOPNOTSUPP;
+	}
+	return 0;
 }
 
 int cmd_quiesce(struct cli_args *args)
@@ -260,13 +280,15 @@ int cmd_quiesce(struct cli_args *args)
 	}
 	if (open_ctrl_or_complain(&ctrl) < 0)
 		return 1;
-	ret = ctrl_quiesce_dev(&ctrl, args->dev_id, 10000);
-	ctrl_close(&ctrl);
-	if (ret < 0) {
-		log_error("device %d: quiesce: %s", args->dev_id, strerror(-ret));
-		return 1;
+	ret = quiesce_supported(&ctrl, args->dev_id);
+	if (!ret) {
+		ret = ctrl_quiesce_dev(&ctrl, args->dev_id, QUIESCE_TIMEOUT_MS);
+		if (ret < 0)
+			log_error("device %d: quiesce: %s%s", args->dev_id, strerror(-ret),
+				  ret == -EBUSY ? " (its IO did not drain in time)" : "");
 	}
-	return 0;
+	ctrl_close(&ctrl);
+	return ret < 0 ? 1 : 0;
 }
 
 int cmd_stats(struct cli_args *args)

@@ -12,6 +12,8 @@
  *   target = loop                 ; core keys: the same as the command line's
  *   queues = 2
  *   file = /srv/data0.img         ; any other key goes to the target plugin
+ *   recovery = reissue            ; the device outlives the daemon: a restart
+ *                                 ; re-attaches to it (daemon.c)
  *
  * Lines: `key = value` (or `key: value`), `[section]`, blank, or comments
  * starting with ';' or '#'. A ';' or '#' after whitespace starts an inline

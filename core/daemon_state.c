@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include "daemon_state.h"
+#include "process.h"
 #include "log.h"
 
 int daemon_state_write(const char *run_dir, const struct daemon_state *st)
@@ -49,6 +51,73 @@ void daemon_state_remove(const char *run_dir, const char *name)
 	if (unlink(path) && errno != ENOENT)
 		log_warn("%s: %s", path, strerror(errno));
 }
+
+static char *dup_value(char **field, const char *value)
+{
+	free(*field);
+	*field = strdup(value);
+	return *field;
+}
+
+int daemon_state_read(const char *run_dir, const char *name, struct daemon_state_file *st)
+{
+	char path[PATH_MAX], *line = NULL;
+	size_t cap = 0;
+	int have_id = 0, ok = 1;
+	FILE *f;
+
+	memset(st, 0, sizeof(*st));
+	st->dev_id = -1;
+	snprintf(path, sizeof(path), "%s/%s.state", run_dir, name);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (ok && getline(&line, &cap, f) >= 0) {
+		char *eq, *val, *end;
+		long v;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '#' || !(eq = strchr(line, '=')))
+			continue;
+		*eq = '\0';
+		val = eq + 1;
+		if (!strcmp(line, "dev_id") || !strcmp(line, "pid")) {
+			errno = 0;
+			v = strtol(val, &end, 10);
+			if (!isdigit((unsigned char)*val) || *end || errno || v > INT_MAX)
+				continue;
+			if (line[0] == 'd') {
+				st->dev_id = (int)v;
+				have_id = 1;
+			} else {
+				st->pid = (pid_t)v;
+			}
+		} else if (!strcmp(line, "name")) {
+			ok = dup_value(&st->name, val) != NULL;
+		} else if (!strcmp(line, "config")) {
+			ok = dup_value(&st->config, val) != NULL;
+		} else if (!strcmp(line, "target")) {
+			ok = dup_value(&st->target, val) != NULL;
+		}
+	}
+	free(line);
+	fclose(f);
+	if (!ok || !have_id) {
+		daemon_state_file_free(st);
+		return ok ? -EINVAL : -ENOMEM;
+	}
+	return 0;
+}
+
+void daemon_state_file_free(struct daemon_state_file *st)
+{
+	free(st->name);
+	free(st->config);
+	free(st->target);
+	memset(st, 0, sizeof(*st));
+	st->dev_id = -1;
+}
+
 
 /*
  * main() makes daemon mode out of `ublk-server daemon ...` and of any first

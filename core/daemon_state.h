@@ -15,7 +15,10 @@
  *   target=loop                    the target plugin
  *
  * A file whose pid is dead describes a device whose daemon died (it may still
- * exist in the kernel, e.g. for recovery).
+ * exist in the kernel, e.g. for recovery). A stanza with `recovery =` other
+ * than none keeps its file when the daemon leaves the device for the next one
+ * (SIGTERM, or a crash): the next daemon of the same config file reads it back
+ * and re-attaches to that dev_id (daemon.c).
  */
 #ifndef UBLK_SERVER_DAEMON_STATE_H
 #define UBLK_SERVER_DAEMON_STATE_H
@@ -33,6 +36,23 @@ struct daemon_state {
 /* Write RUN_DIR/NAME.state atomically; 0 or -1 after logging. */
 int daemon_state_write(const char *run_dir, const struct daemon_state *st);
 void daemon_state_remove(const char *run_dir, const char *name);
+
+/* A state file read back: strings owned, released by daemon_state_file_free(). */
+struct daemon_state_file {
+	char *name;
+	int dev_id;
+	pid_t pid;			/* 0: not recorded */
+	char *config;
+	char *target;
+};
+
+/*
+ * Read RUN_DIR/NAME.state. 0; -ENOENT when there is none; -EINVAL when it is
+ * not one (no valid dev_id). Unknown keys and comments are skipped.
+ */
+int daemon_state_read(const char *run_dir, const char *name, struct daemon_state_file *st);
+void daemon_state_file_free(struct daemon_state_file *st);
+
 
 /*
  * Is pid a config-file daemon (`ublk-server -c FILE` / `ublk-server daemon`)?

@@ -12,6 +12,7 @@
 #include "feature_names.h"
 #include "io_loop.h"
 #include "log.h"
+#include "process.h"
 #include "stats.h"
 
 #define CDEV_OPEN_WAIT_MS	3000
@@ -515,10 +516,37 @@ static void threads_force_exit(struct device *dev)
 		dev->threads[i].tid = 0;
 }
 
+/* The flags that decide which IO commands the daemon speaks. */
+#define DATA_PATH_FLAGS	(UBLK_F_SUPPORT_ZERO_COPY | UBLK_F_AUTO_BUF_REG | UBLK_F_USER_COPY | \
+			 UBLK_F_NEED_GET_DATA | UBLK_F_BATCH_IO)
+
+/* The add options that give these data path flags, for messages. */
+static const char *data_path_options(__u64 f)
+{
+	f &= DATA_PATH_FLAGS;
+	if (f == (UBLK_F_AUTO_BUF_REG | UBLK_F_SUPPORT_ZERO_COPY))
+		return "--auto_zc --auto_zc_fallback";
+	if (f == (UBLK_F_BATCH_IO | UBLK_F_AUTO_BUF_REG))
+		return "-b --auto_zc";
+	if (f == UBLK_F_AUTO_BUF_REG)
+		return "--auto_zc";
+	if (f == UBLK_F_SUPPORT_ZERO_COPY)
+		return "-z";
+	if (f == UBLK_F_USER_COPY)
+		return "-u";
+	if (f == UBLK_F_NEED_GET_DATA)
+		return "-g";
+	if (f == UBLK_F_BATCH_IO)
+		return "-b";
+	return f ? "other data path options" : "no data path option";
+}
+
+#define LIVE_DAEMON_GRACE_MS	1000
+
 static int add_or_recover(struct device *dev, int recover)
 {
 	const struct dev_config *cfg = dev->cfg;
-	int ret, waited = 0;
+	int ret, waited = 0, live_ms = 0;
 
 	if (!recover) {
 		memset(&dev->info, 0, sizeof(dev->info));
@@ -554,17 +582,42 @@ static int add_or_recover(struct device *dev, int recover)
 			  dev->dev_id);
 		return -1;
 	}
-	/* The old daemon's exit is noticed by the kernel a little later: retry. */
+	/* Other IO commands than the device's would never be fetched: END would wait forever. */
+	if ((dev->info.flags & DATA_PATH_FLAGS) != (dev->flags & DATA_PATH_FLAGS)) {
+		log_error("%s: device %d was added with %s, recover is given %s: use the add options",
+			  dev_origin(dev), dev->dev_id, data_path_options(dev->info.flags),
+			  data_path_options(dev->flags));
+		return -1;
+	}
+	/*
+	 * The old daemon's exit is noticed by the kernel a little later: retry.
+	 * A daemon that still serves the device keeps it busy for good.
+	 */
 	for (;;) {
+		struct ublksrv_ctrl_dev_info now;
+
 		ret = ctrl_start_user_recovery(&dev->ctrl, dev->dev_id);
 		if (ret != -EBUSY || waited >= RECOVERY_WAIT_MS)
 			break;
+		if (ctrl_get_dev_info(&dev->ctrl, dev->dev_id, &now) >= 0 &&
+		    now.state == UBLK_S_DEV_LIVE && process_is_running(now.ublksrv_pid)) {
+			live_ms += 100;
+			if (live_ms > LIVE_DAEMON_GRACE_MS) {
+				log_error("%s: device %d is LIVE, served by pid %d: recover takes over a device whose daemon died",
+					  dev_origin(dev), dev->dev_id, now.ublksrv_pid);
+				return -1;
+			}
+		}
 		usleep(100 * 1000);
 		waited += 100;
 	}
 	if (ret < 0) {
-		log_error("%s: cannot start recovery of device %d: %s", dev_origin(dev),
-			  dev->dev_id, strerror(-ret));
+		if (ret == -EBUSY)
+			log_error("%s: cannot start recovery of device %d: its old daemon still holds /dev/ublkc%d",
+				  dev_origin(dev), dev->dev_id, dev->dev_id);
+		else
+			log_error("%s: cannot start recovery of device %d: %s", dev_origin(dev),
+				  dev->dev_id, strerror(-ret));
 		return -1;
 	}
 	/* The kernel's geometry and data path are what the device has. */

@@ -411,6 +411,11 @@ void *io_thread_main(void *arg)
 		for (i = 0; i < t->nr_ios; i++)
 			io_issue_cmd(t->ios[i], UBLK_U_IO_FETCH_REQ, 0);
 	}
+	/*
+	 * Hand the FETCHes to the kernel before START_DEV waits for them, so the
+	 * main thread's START never depends on this thread being scheduled.
+	 */
+	io_uring_submit(&t->ring);
 	thread_signal_ready(t, 0);
 
 	while (!t->exit_now) {

@@ -39,9 +39,10 @@ require_tool() {
 
 # Remove every device and daemon a test may have left, whatever happened.
 cleanup_devices() {
-	"$UBLK" del -a >/dev/null 2>&1
+	# Bounded: a broken kernel must fail this test, not hang the suite.
+	timeout 60 "$UBLK" del -a >/dev/null 2>&1
 	pkill -9 -f "$UBLK" >/dev/null 2>&1
-	"$UBLK" del -a >/dev/null 2>&1
+	timeout 60 "$UBLK" del -a >/dev/null 2>&1
 	return 0
 }
 
@@ -111,6 +112,31 @@ run_fio() {
 	fio --name="$1" --ioengine=io_uring --direct=1 --output-format=terse \
 		--terse-version=3 "${@:2}" >"/tmp/fio.$1.out" 2>&1 ||
 		fail "fio $*: $(tail -5 "/tmp/fio.$1.out")"
+}
+
+# major:minor of /dev/ublkbID as the kernel has it (sysfs).
+dev_majmin() { cat "/sys/block/ublkb$1/dev" 2>/dev/null; }
+
+# stuck_procs COMM...: "pid comm" of every such process in D state (uninterruptible).
+stuck_procs() {
+	for f in /proc/[0-9]*/stat; do
+		read -r line <"$f" 2>/dev/null || continue
+		comm=${line#*(}
+		comm=${comm%)*}
+		state=${line##*) }
+		state=${state%% *}
+		[ "$state" = D ] || continue
+		for c in "$@"; do
+			[ "$comm" = "$c" ] && echo "${line%% *} $comm"
+		done
+	done
+	return 0
+}
+
+# assert_not_stuck COMM...: none of them stays in D state (5 s of grace).
+assert_not_stuck() {
+	wait_for "[ -z \"\$(stuck_procs $*)\" ]" 5 ||
+		fail "processes stuck in D state: $(stuck_procs "$@" | tr '\n' ' ')"
 }
 
 require_driver

@@ -88,6 +88,7 @@ static void test_cli_errors(void)
 	char *noval[] = { "ublk-server", "add", "-t", "null", "--chunk_size" };
 	char *unknown[] = { "ublk-server", "add", "-t", "null", "-Z" };
 	char *r0[] = { "ublk-server", "add", "-t", "null", "-r", "0", "-e", "1" };
+	char *ir[] = { "ublk-server", "add", "-t", "null", "-i", "1", "-r", "1" };
 	char *del[] = { "ublk-server", "del", "-n", "7" };
 	char *size[] = { "ublk-server", "update_size", "-n", "1", "-s", "1G" };
 	struct cli_args a;
@@ -101,6 +102,8 @@ static void test_cli_errors(void)
 	CHECK(parse(&a, 5, unknown));
 	cli_free(&a);
 	CHECK(!parse(&a, 8, r0) && a.dev.recovery == RECOVERY_FAIL_IO);
+	cli_free(&a);
+	CHECK(!parse(&a, 8, ir) && a.dev.recovery == RECOVERY_REISSUE);
 	cli_free(&a);
 	CHECK(!parse(&a, 4, del) && a.dev_id == 7);
 	cli_free(&a);
