@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ublk-server plugin ABI, version 1.
+ * ublk-server plugin ABI, version 1.1 (1.0 plugins keep loading).
  *
  * This is the only header a target plugin includes. A plugin is a shared
  * object (NAME.so in the plugin directory) that serves the block requests of
@@ -38,6 +38,8 @@
  *   create -> config (once per key) -> config_complete -> open
  *     -> [per IO thread: thread_init] -> queue_io / io_done ... -> thread_exit
  *     -> close
+ * (Simple API, 1.1: pread/pwrite/flush/trim/zero replace queue_io/io_done
+ * and run on worker threads; see below.)
  * The same instance handle (what create returned) is passed to every call.
  * create/config/config_complete/open/close run on the main thread;
  * thread_init/queue_io/io_done/thread_exit run on an IO thread and must not
@@ -59,6 +61,23 @@
  *    lacks.
  *  - struct ublk_request and struct ublk_device_params only grow at the end.
  *    Nothing is ever removed or reordered within a major version.
+ *
+ * What each minor version added
+ * -----------------------------
+ *  1.0  struct ublk_plugin up to close; host services up to parse_uint.
+ *  1.1  Plugins: flags (UBLK_PLUGIN_OWN_PRIV), thread_model, thread_event,
+ *       config_keys and the simple (blocking) API: pread, pwrite, flush,
+ *       trim, zero. A plugin gives either queue_io or pread+pwrite.
+ *       Device params: caps (per device, set by open()).
+ *       Host: get_sqes (reservation, never split; deferral on a full ring),
+ *       get_thread_sqe, next_queue_io, device_resized.
+ *       Filters: struct ublk_filter, UBLK_REGISTER_FILTER.
+ *
+ * Threads: ublk_complete(), ublk_get_sqe(), ublk_get_sqes(),
+ * ublk_get_thread_sqe() and ublk_next_queue_io() must be called on the IO
+ * thread that runs the request (or, for thread SQEs, on an IO thread), from
+ * inside a callback. Simple-API callbacks run on worker threads and call none
+ * of them.
  */
 #ifndef UBLK_PLUGIN_H
 #define UBLK_PLUGIN_H
@@ -73,7 +92,7 @@ extern "C" {
 #endif
 
 #define UBLK_PLUGIN_ABI_MAJOR	1
-#define UBLK_PLUGIN_ABI_MINOR	0
+#define UBLK_PLUGIN_ABI_MINOR	1
 
 /* Block operations a plugin is asked to do (ublk_request.op). */
 enum ublk_op {
@@ -104,9 +123,28 @@ enum ublk_data_mode {
 	UBLK_DATA_FIXED = 1,
 };
 
-/* ublk_plugin.caps */
+/*
+ * ublk_plugin.caps, ublk_filter.caps and (1.1) ublk_device_params.caps.
+ * For a filter, UBLK_CAP_ZERO_COPY means "I never touch request data": zero
+ * copy (and UBLK_CAP_NO_DATA) pass through it; without it the host clears
+ * both for the device, so -z is refused at add time.
+ */
 #define UBLK_CAP_ZERO_COPY	(1U << 0)	/* handles UBLK_DATA_FIXED */
 #define UBLK_CAP_NO_DATA	(1U << 1)	/* never reads or writes request data */
+
+/* ublk_plugin.flags, ublk_filter.flags (1.1) */
+#define UBLK_PLUGIN_OWN_PRIV	(1U << 0)	/* I initialise req->priv myself: don't zero it */
+
+/*
+ * ublk_plugin.thread_model (1.1): how many simple-API callbacks the host may
+ * run at once. Only for plugins that use the simple API (pread...); the
+ * async API (queue_io) always runs on the IO threads.
+ */
+enum ublk_thread_model {
+	UBLK_THREAD_MODEL_SERIALIZE_ALL = 0,	 /* one call at a time, all devices */
+	UBLK_THREAD_MODEL_SERIALIZE_REQUESTS = 1, /* one call at a time per device */
+	UBLK_THREAD_MODEL_PARALLEL = 2,		 /* any number at once */
+};
 
 /* One block request, owned by the host. Plugins read it; only priv is theirs. */
 struct ublk_request {
@@ -122,9 +160,17 @@ struct ublk_request {
 	void *buf;		/* data (UBLK_DATA_BUFFER), else NULL */
 	void *handle;		/* the instance create() returned */
 	void *thread_data;	/* what thread_init() set for this thread */
-	void *priv;		/* ublk_plugin.request_priv_size bytes, zeroed per request */
+	void *priv;		/* request_priv_size bytes of this layer; zeroed per
+				 * request unless UBLK_PLUGIN_OWN_PRIV */
 	uint32_t thread_index;	/* which IO thread runs this request */
 };
+/*
+ * In a stack of layers (filters over a target, see struct ublk_filter) every
+ * layer sees the same ublk_request; the host switches handle, thread_data and
+ * priv to the layer it calls. Cookies are per layer: each layer's SQE
+ * completions come back to its own io_done with its own cookie, so layers
+ * never share or reserve cookie bits.
+ */
 
 /* Read-only attributes of the device (ublk_device_params.attrs). */
 #define UBLK_DEV_READ_ONLY	(1U << 0)
@@ -150,6 +196,10 @@ struct ublk_device_params {
 	uint32_t max_discard_size;	/* largest DISCARD request */
 	uint32_t max_write_zeroes_size;	/* 0: no WRITE_ZEROES */
 	uint32_t chunk_size;		/* 0 or power of two: requests never cross it */
+	/* 1.1 */
+	uint32_t caps;			/* UBLK_CAP_* of this device: pre-filled with the
+					 * plugin's caps (for a filter: with what the layer
+					 * below reported); open() may clear bits */
 };
 
 /* How many bytes of a struct both sides know. */
@@ -182,6 +232,45 @@ struct ublk_host {
 	int (*parse_bool)(const char *str, int *value);
 	/* Decimal or 0x hex unsigned number -> value; -1 on error. */
 	int (*parse_uint)(const char *str, uint64_t *value);
+
+	/* --- 1.1 --- */
+	/*
+	 * Reserve n SQEs (n >= 1) for req, all or none: sqes[0..n-1] are
+	 * consecutive in the submission queue and go to the kernel in the same
+	 * submit, so IOSQE_IO_LINK / IOSQE_IO_HARDLINK chains are never split.
+	 * user_data is set as for get_sqe (each completes to io_done(req,
+	 * cookie, res)). Returns 0, or:
+	 *  -EAGAIN  the ring has no room now. The host has queued req and calls
+	 *           queue_io(req) again once SQEs are free, with req->priv as
+	 *           you left it: return without completing req. Keep in priv
+	 *           what you already issued so the second call resumes.
+	 *  -E2BIG   n exceeds the ring: it can never succeed.
+	 */
+	int (*get_sqes)(struct ublk_request *req, uint32_t cookie, unsigned int n,
+			void **sqes);
+	/*
+	 * An SQE on the calling IO thread's ring that belongs to no request
+	 * (a poll on a socket or eventfd, a timer): its completion goes to
+	 * thread_event(handle, thread_data, cookie, res) of the calling layer.
+	 * Only on an IO thread (thread_init, queue_io, io_done, thread_event).
+	 * NULL if the ring stays full after a submit: try again from the next
+	 * callback. Multishot requests are fine (IORING_CQE_F_MORE is not
+	 * reported; re-arm when a completion's result is an error).
+	 */
+	void *(*get_thread_sqe)(uint32_t cookie);
+	/*
+	 * Filters: hand req to the next layer down. Its completion comes back
+	 * to the filter's complete() callback (or straight up if it has none).
+	 */
+	void (*next_queue_io)(struct ublk_request *req);
+	/*
+	 * The device's size changed (a network image grew): ask the host to
+	 * resize the block device. Any thread; handle is the instance create()
+	 * returned. 0 if queued, -errno (e.g. -ENOTSUP on a kernel without
+	 * UPDATE_SIZE, -EINVAL for a size that is not a multiple of the block
+	 * size). Shrinking is refused with -EPERM.
+	 */
+	int (*device_resized)(void *handle, uint64_t new_size);
 };
 
 #define UBLK_LOG_ERROR	0
@@ -220,6 +309,35 @@ struct ublk_plugin {
 	void (*io_done)(struct ublk_request *req, uint32_t cookie, int result);
 	/* Required: release what create() and open() acquired. */
 	void (*close)(void *handle);
+
+	/* --- 1.1: appended; a 1.0 plugin has these zero --- */
+	uint32_t flags;			/* UBLK_PLUGIN_* */
+	uint32_t thread_model;		/* enum ublk_thread_model (simple API) */
+	/* Optional: a completion of an SQE from ublk_get_thread_sqe(). */
+	void (*thread_event)(void *handle, void *thread_data, uint32_t cookie, int result);
+	/*
+	 * Optional: NULL-terminated list of the keys config() takes. With it
+	 * the host can tell which layer a bare key belongs to and refuse a
+	 * key that two layers of a stack both take.
+	 */
+	const char *const *config_keys;
+
+	/*
+	 * The simple API: give these instead of queue_io/io_done. They run on
+	 * the device's worker threads (`workers = N`), may block, and are
+	 * serialised as thread_model says. buf is plain memory (zero copy is
+	 * never used). Return 0 or a negative errno. flags: UBLK_REQ_FUA for
+	 * pwrite, UBLK_REQ_NOUNMAP for zero. pread and pwrite are required;
+	 * without flush/trim/zero the operation fails with -EOPNOTSUPP (and
+	 * the device does not advertise trim/zero unless open() says so).
+	 */
+	int (*pread)(void *handle, void *buf, uint32_t count, uint64_t offset,
+		     uint32_t flags);
+	int (*pwrite)(void *handle, const void *buf, uint32_t count, uint64_t offset,
+		      uint32_t flags);
+	int (*flush)(void *handle, uint32_t flags);
+	int (*trim)(void *handle, uint32_t count, uint64_t offset, uint32_t flags);
+	int (*zero)(void *handle, uint32_t count, uint64_t offset, uint32_t flags);
 };
 
 #define UBLK_PLUGIN_HEADER \
@@ -240,6 +358,76 @@ extern const struct ublk_host *ublk_host;
 	{ \
 		ublk_host = host; \
 		return &(plugin_struct); \
+	}
+
+/*
+ * Filters (1.1)
+ * -------------
+ * A filter is a layer the host stacks between itself and a target:
+ * `filters = trace, qos` (outermost first) or `--filter NAME`. It is a .so in
+ * the plugin directory, like a target, registered with UBLK_REGISTER_FILTER.
+ * The host loads every layer, so a filter never loads its neighbour.
+ *
+ *   create -> config -> config_complete: as for a plugin. A key reaches a
+ *     filter as `NAME.key` stripped to `key`, or bare when only this layer
+ *     lists it in config_keys (required for filters).
+ *   open(handle, params): called after every layer below has opened;
+ *     params holds what they reported (size, limits, caps) and the filter
+ *     may change it (a smaller size, fewer caps...).
+ *   queue_io(req): the request on its way down. Do one of: pass it on with
+ *     ublk_next_queue_io(req); complete it yourself with ublk_complete();
+ *     or hold it (e.g. a timer SQE from ublk_get_sqe(), then io_done) and
+ *     do one of those later.
+ *   complete(req, result): the layer below finished req. Finish it with
+ *     ublk_complete(req, result or another result), now or later. NULL:
+ *     completions pass through unchanged.
+ * All of these run on the request's IO thread; ublk_complete and
+ * ublk_next_queue_io must be called on it too, never from another thread.
+ */
+#define UBLK_FILTER_ENTRY_SYMBOL "ublk_filter_entry"
+
+struct ublk_filter {
+	/* Set by UBLK_FILTER_HEADER. */
+	uint32_t struct_size;
+	uint16_t abi_major;
+	uint16_t abi_minor;
+
+	const char *name;		/* required: what `filters =` says */
+	const char *version;
+	const char *description;
+	const char *config_help;
+	const char *const *config_keys;	/* required, NULL-terminated */
+	uint32_t caps;			/* UBLK_CAP_ZERO_COPY: never touches data */
+	uint32_t flags;			/* UBLK_PLUGIN_OWN_PRIV */
+	uint32_t request_priv_size;
+
+	int (*create)(void **handle);				/* required */
+	int (*config)(void *handle, const char *key, const char *value); /* required */
+	int (*config_complete)(void *handle);
+	int (*open)(void *handle, struct ublk_device_params *params);	/* required */
+	int (*thread_init)(void *handle, uint32_t thread_index, void **thread_data);
+	void (*thread_exit)(void *handle, void *thread_data);
+	void (*queue_io)(struct ublk_request *req);			/* required */
+	void (*io_done)(struct ublk_request *req, uint32_t cookie, int result);
+	void (*complete)(struct ublk_request *req, int result);
+	void (*thread_event)(void *handle, void *thread_data, uint32_t cookie, int result);
+	void (*close)(void *handle);					/* required */
+};
+
+#define UBLK_FILTER_HEADER \
+	.struct_size = sizeof(struct ublk_filter), \
+	.abi_major = UBLK_PLUGIN_ABI_MAJOR, \
+	.abi_minor = UBLK_PLUGIN_ABI_MINOR
+
+typedef const struct ublk_filter *(*ublk_filter_entry_fn)(const struct ublk_host *host);
+
+#define UBLK_REGISTER_FILTER(filter_struct) \
+	const struct ublk_host *ublk_host; \
+	__attribute__((visibility("default"))) \
+	const struct ublk_filter *ublk_filter_entry(const struct ublk_host *host) \
+	{ \
+		ublk_host = host; \
+		return &(filter_struct); \
 	}
 
 #define UBLK_HOST_HAS(member) \
@@ -279,6 +467,32 @@ static inline void ublk_complete(struct ublk_request *req, int result)
 {
 	if (UBLK_HOST_HAS(complete))
 		ublk_host->complete(req, result);
+}
+
+/* 1.1 services: -ENOSYS / NULL from a 1.0 host. */
+static inline int ublk_get_sqes(struct ublk_request *req, uint32_t cookie,
+				unsigned int n, void **sqes)
+{
+	return UBLK_HOST_HAS(get_sqes) ? ublk_host->get_sqes(req, cookie, n, sqes) : -ENOSYS;
+}
+
+static inline void *ublk_get_thread_sqe(uint32_t cookie)
+{
+	return UBLK_HOST_HAS(get_thread_sqe) ? ublk_host->get_thread_sqe(cookie) : NULL;
+}
+
+static inline void ublk_next_queue_io(struct ublk_request *req)
+{
+	if (UBLK_HOST_HAS(next_queue_io))
+		ublk_host->next_queue_io(req);
+	else
+		ublk_complete(req, -ENOSYS);
+}
+
+static inline int ublk_device_resized(void *handle, uint64_t new_size)
+{
+	return UBLK_HOST_HAS(device_resized) ?
+		ublk_host->device_resized(handle, new_size) : -ENOSYS;
 }
 
 static inline int ublk_parse_size(const char *str, uint64_t *bytes)
