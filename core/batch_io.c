@@ -43,7 +43,7 @@ struct batch_state {
 	int fetch_armed;
 };
 
-static struct ublk_queue *thread_queue(struct io_thread *t)
+static struct queue_map *thread_queue(struct io_thread *t)
 {
 	return &t->dev->queues[t->index];
 }
@@ -133,7 +133,7 @@ void batch_thread_exit(struct io_thread *t)
 	t->batch = NULL;
 }
 
-static void put_elem(const struct batch_state *b, char *at, const struct ublk_io *io,
+static void put_elem(const struct batch_state *b, char *at, const struct io_slot *io,
 		     int result)
 {
 	struct ublk_elem_header h = {
@@ -228,7 +228,7 @@ int batch_start(struct io_thread *t)
 	return arm_fetch(t);
 }
 
-void batch_commit(struct ublk_io *io, int result)
+void batch_commit(struct io_slot *io, int result)
 {
 	struct batch_state *b = io->thread->batch;
 	struct commit_buf *c = &b->commit[b->cur];
@@ -271,7 +271,7 @@ void batch_flush(struct io_thread *t)
 static void handle_fetch(struct io_thread *t, const struct io_uring_cqe *cqe)
 {
 	struct batch_state *b = t->batch;
-	struct ublk_queue *q = thread_queue(t);
+	struct queue_map *q = thread_queue(t);
 
 	if (cqe->res > 0 && (cqe->flags & IORING_CQE_F_BUFFER)) {
 		unsigned int bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;

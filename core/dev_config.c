@@ -61,11 +61,6 @@ static int find_core_key(const char *key)
 	return -1;
 }
 
-int dev_config_is_core_key(const char *key)
-{
-	return find_core_key(key) >= 0;
-}
-
 static int parse_recovery(const char *value, int *mode)
 {
 	static const char *const names[] = { "none", "on", "reissue", "fail_io" };

@@ -74,7 +74,6 @@ void dev_config_free(struct dev_config *cfg);
 /* A core key is parsed; any other key is kept for the plugin. */
 int dev_config_set(struct dev_config *cfg, const char *key, const char *value,
 		   const char *origin);
-int dev_config_is_core_key(const char *key);
 /* Checks between keys, once all are set. */
 int dev_config_validate(const struct dev_config *cfg);
 /* Origin of a core key, or of the device when the key was defaulted. */

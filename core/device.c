@@ -327,7 +327,7 @@ static void queues_free(struct device *dev)
 	unsigned int q, tag;
 
 	for (q = 0; q < MAX_QUEUES; q++) {
-		struct ublk_queue *queue = &dev->queues[q];
+		struct queue_map *queue = &dev->queues[q];
 
 		if (queue->descs)
 			munmap((void *)queue->descs, queue->descs_len);
@@ -351,7 +351,7 @@ static int queues_init(struct device *dev)
 	unsigned int q, tag;
 
 	for (q = 0; q < dev->info.nr_hw_queues; q++) {
-		struct ublk_queue *queue = &dev->queues[q];
+		struct queue_map *queue = &dev->queues[q];
 		off_t off = UBLKSRV_CMD_BUF_OFFSET + (off_t)q * desc_area_size(UBLK_MAX_QUEUE_DEPTH);
 		void *map;
 
@@ -369,7 +369,7 @@ static int queues_init(struct device *dev)
 		if (!queue->ios)
 			goto err_nomem;
 		for (tag = 0; tag < depth; tag++) {
-			struct ublk_io *io = &queue->ios[tag];
+			struct io_slot *io = &queue->ios[tag];
 
 			io->dev = dev;
 			io->req.struct_size = sizeof(io->req);
@@ -430,7 +430,7 @@ static int threads_init(struct device *dev)
 	for (q = 0; q < nq; q++) {
 		for (tag = 0; tag < depth; tag++) {
 			struct io_thread *t = &dev->threads[slot_thread(dev, q, tag)];
-			struct ublk_io *io = &dev->queues[q].ios[tag];
+			struct io_slot *io = &dev->queues[q].ios[tag];
 
 			io->thread = t;
 			io->buf_index = (uint16_t)t->nr_ios;

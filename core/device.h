@@ -15,7 +15,7 @@
 
 #include "dev_config.h"
 #include "ctrl.h"
-#include "plugin.h"
+#include "loader.h"
 #include "ublk_abi.h"
 
 struct device;
@@ -23,11 +23,11 @@ struct io_thread;
 struct batch_state;
 struct stats_file;
 
-/* Per-IO state flags (ublk_io.flags). */
+/* Per-IO state flags (io_slot.flags). */
 #define IO_BUF_REGISTERED	(1U << 0)	/* we registered the buffer: unregister before commit */
 
 /* One request slot: (queue, tag). */
-struct ublk_io {
+struct io_slot {
 	struct ublk_request req;	/* what the plugin sees */
 	struct io_thread *thread;
 	struct device *dev;
@@ -36,11 +36,11 @@ struct ublk_io {
 	uint16_t buf_index;		/* index in the thread's sparse buffer table */
 };
 
-struct ublk_queue {
+struct queue_map {
 	unsigned int id;
 	const struct ublksrv_io_desc *descs;	/* mmapped, read-only */
 	size_t descs_len;
-	struct ublk_io *ios;
+	struct io_slot *ios;
 };
 
 struct io_thread {
@@ -49,7 +49,7 @@ struct io_thread {
 	pthread_t tid;
 	int started;
 	struct io_uring ring;
-	struct ublk_io **ios;		/* the slots this thread serves */
+	struct io_slot **ios;		/* the slots this thread serves */
 	unsigned int nr_ios;
 	unsigned int cmd_inflight;	/* FETCH/COMMIT/GET_DATA commands in the kernel */
 	unsigned int target_inflight;	/* SQEs whose CQE goes to the plugin or core */
@@ -94,7 +94,7 @@ struct device {
 	unsigned int threads_running;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	struct ublk_queue queues[MAX_QUEUES];
+	struct queue_map queues[MAX_QUEUES];
 	struct io_thread *threads;
 	unsigned int nr_threads;
 	struct stats_file *stats;	/* shared with `ublk-server stats` */

@@ -32,6 +32,6 @@ static inline __u64 ud_build(unsigned int tag, unsigned int q_id, unsigned int k
 /* An SQE, flushing the submission queue first if it is full. */
 struct io_uring_sqe *thread_get_sqe(struct io_thread *t);
 /* A request arrived in slot io: describe it and start it. */
-void io_start(struct ublk_io *io);
+void io_start(struct io_slot *io);
 
 #endif

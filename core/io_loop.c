@@ -21,9 +21,9 @@
 #include "io_loop.h"
 #include "log.h"
 
-static inline struct ublk_io *req_to_io(struct ublk_request *req)
+static inline struct io_slot *req_to_io(struct ublk_request *req)
 {
-	return (struct ublk_io *)((char *)req - offsetof(struct ublk_io, req));
+	return (struct io_slot *)((char *)req - offsetof(struct io_slot, req));
 }
 
 struct io_uring_sqe *thread_get_sqe(struct io_thread *t)
@@ -37,7 +37,7 @@ struct io_uring_sqe *thread_get_sqe(struct io_thread *t)
 	return sqe;
 }
 
-static void prep_io_cmd(struct io_uring_sqe *sqe, struct ublk_io *io,
+static void prep_io_cmd(struct io_uring_sqe *sqe, struct io_slot *io,
 			__u32 cmd_op, int result, __u64 cmd_addr)
 {
 	struct ublksrv_io_cmd *cmd = (struct ublksrv_io_cmd *)&sqe->addr3;
@@ -54,7 +54,7 @@ static void prep_io_cmd(struct io_uring_sqe *sqe, struct ublk_io *io,
 }
 
 /* FETCH, COMMIT_AND_FETCH or NEED_GET_DATA for one slot. */
-static void io_issue_cmd(struct ublk_io *io, __u32 cmd_op, int result)
+static void io_issue_cmd(struct io_slot *io, __u32 cmd_op, int result)
 {
 	struct io_thread *t = io->thread;
 	struct device *dev = io->dev;
@@ -77,13 +77,13 @@ static void io_issue_cmd(struct ublk_io *io, __u32 cmd_op, int result)
 	t->cmd_inflight++;
 }
 
-static inline __u64 user_copy_offset(const struct ublk_io *io)
+static inline __u64 user_copy_offset(const struct io_slot *io)
 {
 	return UBLKSRV_IO_BUF_OFFSET + ((__u64)io->req.q_id << UBLK_QID_OFF) +
 	       ((__u64)io->req.tag << UBLK_TAG_OFF);
 }
 
-static void io_dispatch(struct ublk_io *io)
+static void io_dispatch(struct io_slot *io)
 {
 	io->dev->plugin->ops.queue_io(&io->req);
 }
@@ -93,7 +93,7 @@ static int op_has_data(int op)
 	return op == UBLK_OP_READ || op == UBLK_OP_WRITE;
 }
 
-void io_start(struct ublk_io *io)
+void io_start(struct io_slot *io)
 {
 	struct device *dev = io->dev;
 	const struct ublksrv_io_desc *iod = &dev->queues[io->req.q_id].descs[io->req.tag];
@@ -155,7 +155,7 @@ void io_start(struct ublk_io *io)
 
 void io_complete(struct ublk_request *req, int result)
 {
-	struct ublk_io *io = req_to_io(req);
+	struct io_slot *io = req_to_io(req);
 	struct io_thread *t = io->thread;
 	struct device *dev = io->dev;
 
@@ -195,7 +195,7 @@ void io_complete(struct ublk_request *req, int result)
 
 void *io_get_target_sqe(struct ublk_request *req, uint32_t cookie)
 {
-	struct ublk_io *io = req_to_io(req);
+	struct io_slot *io = req_to_io(req);
 	struct io_uring_sqe *sqe;
 
 	if (!io->dev->plugin->ops.io_done) {
@@ -212,7 +212,7 @@ void *io_get_target_sqe(struct ublk_request *req, uint32_t cookie)
 	return sqe;
 }
 
-static void handle_cmd_cqe(struct io_thread *t, struct ublk_io *io, int res)
+static void handle_cmd_cqe(struct io_thread *t, struct io_slot *io, int res)
 {
 	t->cmd_inflight--;
 	if (res == UBLK_IO_RES_OK) {
@@ -233,7 +233,7 @@ static void handle_cqe(struct io_thread *t, const struct io_uring_cqe *cqe)
 	struct device *dev = t->dev;
 	__u64 ud = cqe->user_data;
 	unsigned int kind = UD_KIND(ud);
-	struct ublk_io *io;
+	struct io_slot *io;
 
 	if (kind == UD_STOP) {
 		t->exit_now = 1;

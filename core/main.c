@@ -12,7 +12,7 @@
 #include "cli_args.h"
 #include "commands.h"
 #include "log.h"
-#include "plugin.h"
+#include "loader.h"
 #include "run_dir.h"
 
 static void usage(FILE *out)

@@ -11,7 +11,7 @@
 #include "io_loop.h"
 #include "log.h"
 #include "parse.h"
-#include "plugin.h"
+#include "loader.h"
 
 static char *plugin_dir;
 static struct loaded_plugin *loaded;

@@ -3,8 +3,8 @@
  * Plugin discovery and loading: NAME.so from the plugin directory, its ABI
  * checked, its callbacks copied into a host-sized struct.
  */
-#ifndef UBLK_SERVER_PLUGIN_H
-#define UBLK_SERVER_PLUGIN_H
+#ifndef UBLK_SERVER_LOADER_H
+#define UBLK_SERVER_LOADER_H
 
 #include <ublk/plugin.h>
 
