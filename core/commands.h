@@ -13,6 +13,7 @@ int cmd_update_size(struct cli_args *args);
 int cmd_quiesce(struct cli_args *args);
 int cmd_stats(struct cli_args *args);
 int cmd_daemon(struct cli_args *args);
+int cmd_plugins(void);
 
 /* Ids of the ublk devices that exist, ascending; returns how many. */
 int list_device_ids(int *ids, int max);
