@@ -7,21 +7,18 @@
  * zero copy one READ_FIXED/WRITE_FIXED per contiguous piece. The request
  * completes when every part has; any failed or short part fails it.
  */
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <linux/fs.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
 #include <sys/uio.h>
 
 #include <liburing.h>
 
 #include <ublk/plugin.h>
 
+#include "common/backing.h"
+#include "common/util.h"
 #include "stripe_map.h"
 
 #define STRIPE_MAX_FILES	16
@@ -33,8 +30,7 @@
 #define STRIPE_MAX_PIECES	(STRIPE_MAX_IO / STRIPE_MIN_CHUNK + 2)
 
 struct stripe_dev {
-	char *files[STRIPE_MAX_FILES];
-	int fds[STRIPE_MAX_FILES];
+	struct backing_file files[STRIPE_MAX_FILES];
 	uint32_t nfiles;
 	uint32_t chunk_size;
 	int direct_io;
@@ -67,8 +63,8 @@ static int stripe_create(void **handle)
 		ublk_error("out of memory");
 		return -1;
 	}
-	for (i = 0; i < STRIPE_MAX_FILES; i++)
-		d->fds[i] = -1;
+	for (i = 0; i < ARRAY_SIZE(d->files); i++)
+		backing_init(&d->files[i]);
 	d->chunk_size = STRIPE_DEFAULT_CHUNK;
 	d->direct_io = 1;
 	*handle = d;
@@ -78,27 +74,14 @@ static int stripe_create(void **handle)
 static int stripe_config(void *handle, const char *key, const char *value)
 {
 	struct stripe_dev *d = handle;
-	struct stat st;
 
 	if (!strcmp(key, "file")) {
 		if (d->nfiles == STRIPE_MAX_FILES) {
 			ublk_error("too many backing files: at most %u", STRIPE_MAX_FILES);
 			return -1;
 		}
-		if (stat(value, &st)) {
-			ublk_error("backing file '%s': %s", value, strerror(errno));
+		if (backing_set_path(&d->files[d->nfiles], value))
 			return -1;
-		}
-		if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
-			ublk_error("backing file '%s' is not a regular file or a block device",
-				   value);
-			return -1;
-		}
-		d->files[d->nfiles] = strdup(value);
-		if (!d->files[d->nfiles]) {
-			ublk_error("out of memory");
-			return -1;
-		}
 		d->nfiles++;
 		return 0;
 	}
@@ -106,20 +89,15 @@ static int stripe_config(void *handle, const char *key, const char *value)
 		uint64_t v;
 
 		if (ublk_parse_size(value, &v) || v < STRIPE_MIN_CHUNK || v > STRIPE_MAX_CHUNK ||
-		    (v & (v - 1))) {
+		    !is_power_of_2(v)) {
 			ublk_error("chunk_size: '%s' is not a power of two from 4K to 512K", value);
 			return -1;
 		}
 		d->chunk_size = (uint32_t)v;
 		return 0;
 	}
-	if (!strcmp(key, "direct_io")) {
-		if (ublk_parse_bool(value, &d->direct_io)) {
-			ublk_error("direct_io: '%s' is not on or off", value);
-			return -1;
-		}
-		return 0;
-	}
+	if (!strcmp(key, "direct_io"))
+		return backing_config_direct_io(value, &d->direct_io);
 	ublk_error("unknown parameter '%s' for target stripe", key);
 	return -1;
 }
@@ -140,67 +118,28 @@ static int stripe_config_complete(void *handle)
 	return 0;
 }
 
-static int open_one(struct stripe_dev *d, uint32_t i, uint64_t *size)
-{
-	int flags = (d->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC;
-	const char *path = d->files[i];
-	struct stat st;
-	int fd = -1;
-
-	if (d->direct_io) {
-		fd = open(path, flags | O_DIRECT);
-		if (fd < 0 && errno == EINVAL) {
-			ublk_log(UBLK_LOG_WARN, "stripe: %s refuses O_DIRECT, using buffered IO",
-				 path);
-		} else if (fd < 0) {
-			ublk_error("cannot open '%s': %s", path, strerror(errno));
-			return -1;
-		}
-	}
-	if (fd < 0)
-		fd = open(path, flags);
-	if (fd < 0) {
-		ublk_error("cannot open '%s': %s", path, strerror(errno));
-		return -1;
-	}
-	d->fds[i] = fd;
-	if (fstat(fd, &st)) {
-		ublk_error("cannot stat '%s': %s", path, strerror(errno));
-		return -1;
-	}
-	if (S_ISBLK(st.st_mode)) {
-		if (ioctl(fd, BLKGETSIZE64, size)) {
-			ublk_error("cannot get the size of '%s': %s", path, strerror(errno));
-			return -1;
-		}
-	} else {
-		*size = (uint64_t)st.st_size;
-	}
-	return 0;
-}
-
 static int stripe_open(void *handle, struct ublk_device_params *params)
 {
 	struct stripe_dev *d = handle;
-	uint64_t size0 = 0, size;
+	uint64_t size0;
 	uint32_t i;
 
 	d->read_only = !!(params->attrs & UBLK_DEV_READ_ONLY);
 	for (i = 0; i < d->nfiles; i++) {
-		if (open_one(d, i, &size))
+		if (backing_open(&d->files[i], "stripe", d->read_only, d->direct_io))
 			return -1;
-		if (!i) {
-			size0 = size;
-		} else if (size != size0) {
+		if (d->files[i].size != d->files[0].size) {
 			ublk_error("backing files differ in size: '%s' is %" PRIu64 " bytes, '%s' is %" PRIu64 " bytes",
-				   d->files[0], size0, d->files[i], size);
+				   d->files[0].path, d->files[0].size, d->files[i].path,
+				   d->files[i].size);
 			return -1;
 		}
 	}
+	size0 = d->files[0].size;
 	d->file_size = size0 / d->chunk_size * d->chunk_size;
 	if (!d->file_size) {
 		ublk_error("'%s' is too small: %" PRIu64 " bytes, less than one %u-byte chunk",
-			   d->files[0], size0, d->chunk_size);
+			   d->files[0].path, size0, d->chunk_size);
 		return -1;
 	}
 	if (d->chunk_size % params->logical_block_size) {
@@ -271,7 +210,7 @@ static void stripe_flush(struct ublk_request *req)
 	for (i = sr->issued; i < d->nfiles && !sr->all_issued; i++) {
 		if (stripe_part_sqe(req, 0, &sqe))
 			break;
-		io_uring_prep_fsync(sqe, d->fds[i], IORING_FSYNC_DATASYNC);
+		io_uring_prep_fsync(sqe, d->files[i].fd, IORING_FSYNC_DATASYNC);
 	}
 	if (i == d->nfiles)
 		sr->all_issued = 1;
@@ -331,10 +270,10 @@ static void stripe_rw(struct ublk_request *req)
 			if (stripe_part_sqe(req, bytes, &sqe))
 				break;
 			if (write)
-				io_uring_prep_writev(sqe, d->fds[f], &sr->iov[start], nio - start,
+				io_uring_prep_writev(sqe, d->files[f].fd, &sr->iov[start], nio - start,
 						     p[0].file_off);
 			else
-				io_uring_prep_readv(sqe, d->fds[f], &sr->iov[start], nio - start,
+				io_uring_prep_readv(sqe, d->files[f].fd, &sr->iov[start], nio - start,
 						    p[0].file_off);
 			if (write && (req->flags & UBLK_REQ_FUA))
 				sqe->rw_flags = RWF_DSYNC;
@@ -350,11 +289,11 @@ static void stripe_rw(struct ublk_request *req)
 				if (stripe_part_sqe(req, (uint32_t)sr->iov[i].iov_len, &sqe))
 					goto out;
 				if (write)
-					io_uring_prep_write_fixed(sqe, d->fds[f], sr->iov[i].iov_base,
+					io_uring_prep_write_fixed(sqe, d->files[f].fd, sr->iov[i].iov_base,
 								  (unsigned int)sr->iov[i].iov_len,
 								  foff, req->buf_index);
 				else
-					io_uring_prep_read_fixed(sqe, d->fds[f], sr->iov[i].iov_base,
+					io_uring_prep_read_fixed(sqe, d->files[f].fd, sr->iov[i].iov_base,
 								 (unsigned int)sr->iov[i].iov_len,
 								 foff, req->buf_index);
 				if (write && (req->flags & UBLK_REQ_FUA))
@@ -407,11 +346,8 @@ static void stripe_close(void *handle)
 	struct stripe_dev *d = handle;
 	uint32_t i;
 
-	for (i = 0; i < STRIPE_MAX_FILES; i++) {
-		if (d->fds[i] >= 0)
-			close(d->fds[i]);
-		free(d->files[i]);
-	}
+	for (i = 0; i < ARRAY_SIZE(d->files); i++)
+		backing_close(&d->files[i]);
 	free(d);
 }
 
