@@ -1,25 +1,32 @@
 // SPDX-License-Identifier: MIT
-/* Test plugin: gives both queue_io and the simple API; the host must refuse it. */
+/* Test plugin: gives queue_io and the simple API both; the host must refuse it. */
 #include <ublk/plugin.h>
 
-static int b_create(void **handle) { *handle = NULL; return 0; }
-static int b_config(void *handle, const char *key, const char *value) { return -1; }
-static int b_open(void *handle, struct ublk_device_params *params) { return -1; }
-static void b_close(void *handle) { }
-static void b_queue_io(struct ublk_request *req) { ublk_complete(req, -EIO); }
-static int b_pread(void *h, void *buf, uint32_t n, uint64_t off, uint32_t flags) { return -EIO; }
-static int b_pwrite(void *h, const void *buf, uint32_t n, uint64_t off, uint32_t flags) { return -EIO; }
+static int ba_create(void **handle) { *handle = NULL; return 0; }
+static int ba_config(void *handle, const char *key, const char *value) { return -1; }
+static int ba_open(void *handle, struct ublk_device_params *params) { return -1; }
+static void ba_queue_io(struct ublk_request *req) { ublk_complete(req, -5); }
+static int ba_pread(void *handle, void *buf, uint32_t count, uint64_t offset, uint32_t flags)
+{
+	return -5;
+}
+static int ba_pwrite(void *handle, const void *buf, uint32_t count, uint64_t offset,
+		     uint32_t flags)
+{
+	return -5;
+}
+static void ba_close(void *handle) { }
 
 static const struct ublk_plugin plugin = {
 	UBLK_PLUGIN_HEADER,
 	.name = "both_apis",
-	.create = b_create,
-	.config = b_config,
-	.open = b_open,
-	.close = b_close,
-	.queue_io = b_queue_io,
-	.pread = b_pread,
-	.pwrite = b_pwrite,
+	.create = ba_create,
+	.config = ba_config,
+	.open = ba_open,
+	.queue_io = ba_queue_io,
+	.close = ba_close,
+	.pread = ba_pread,
+	.pwrite = ba_pwrite,
 };
 
 UBLK_REGISTER_PLUGIN(plugin)
