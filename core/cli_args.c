@@ -29,6 +29,7 @@ static const struct cli_option options[] = {
 	{ 'q', "queues", OPT_KEY, "queues", NULL },
 	{ 'd', "depth", OPT_KEY, "depth", NULL },
 	{ 0, "nthreads", OPT_KEY, "nthreads", NULL },
+	{ 0, "workers", OPT_KEY, "workers", NULL },
 	{ 0, "per_io_tasks", OPT_KEY_FLAG, "per_io_tasks", "1" },
 	{ 'z', "zero_copy", OPT_KEY_FLAG, "zero_copy", "on" },
 	{ 0, "auto_zc", OPT_KEY_FLAG, "zero_copy", "auto" },

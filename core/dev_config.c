@@ -5,6 +5,7 @@
 #include "dev_config.h"
 #include "log.h"
 #include "parse.h"
+#include "simple_api.h"
 
 static const char *const core_key_names[NR_CORE_KEYS] = {
 	[KEY_TARGET] = "target",
@@ -23,6 +24,7 @@ static const char *const core_key_names[NR_CORE_KEYS] = {
 	[KEY_LOGICAL_BLOCK_SIZE] = "logical_block_size",
 	[KEY_PHYSICAL_BLOCK_SIZE] = "physical_block_size",
 	[KEY_MAX_IO_SIZE] = "max_io_size",
+	[KEY_WORKERS] = "workers",
 	[KEY_FILTERS] = "filters",
 };
 
@@ -247,6 +249,13 @@ static int set_core_key(struct dev_config *cfg, int key, const char *value,
 		}
 		cfg->nthreads = (unsigned int)v;
 		break;
+	case KEY_WORKERS:
+		if (simple_parse_workers(value, &cfg->workers)) {
+			log_error("%s: %s must be a number from 1 to %d, not '%s'",
+				  origin, name, SIMPLE_MAX_WORKERS, value);
+			return -1;
+		}
+		break;
 	case KEY_RECOVERY:
 		if (parse_recovery(value, &cfg->recovery)) {
 			log_error("%s: %s must be none, on, reissue or fail_io, not '%s'",
@@ -385,7 +394,8 @@ int dev_config_equal(const struct dev_config *a, const struct dev_config *b)
 
 	if (!str_equal(a->target, b->target) || a->dev_id != b->dev_id ||
 	    a->queues != b->queues || a->depth != b->depth ||
-	    a->nthreads != b->nthreads || a->per_io_tasks != b->per_io_tasks ||
+	    a->nthreads != b->nthreads || a->workers != b->workers ||
+	    a->per_io_tasks != b->per_io_tasks ||
 	    a->recovery != b->recovery || a->zero_copy != b->zero_copy ||
 	    a->auto_zc_fallback != b->auto_zc_fallback ||
 	    a->user_copy != b->user_copy || a->get_data != b->get_data ||

@@ -48,6 +48,7 @@ enum core_key {
 	KEY_USER_COPY, KEY_GET_DATA, KEY_BATCH, KEY_READ_ONLY,
 	KEY_LOGICAL_BLOCK_SIZE, KEY_PHYSICAL_BLOCK_SIZE, KEY_MAX_IO_SIZE,
 	KEY_FILTERS,
+	KEY_WORKERS,
 	NR_CORE_KEYS
 };
 
@@ -59,6 +60,7 @@ struct dev_config {
 	unsigned int queues;
 	unsigned int depth;
 	unsigned int nthreads;		/* 0: one per queue */
+	unsigned int workers;		/* simple-API worker threads; 0: default */
 	int per_io_tasks;
 	int recovery;			/* enum recovery_mode */
 	int zero_copy;			/* enum zero_copy_mode */

@@ -11,6 +11,7 @@
 #include "layers.h"
 #include "loader.h"
 #include "log.h"
+#include "simple_layer.h"
 
 /* Each layer's request_priv starts on this boundary. */
 #define PRIV_ALIGN	16
@@ -27,15 +28,7 @@ static const char *dev_origin(const struct device *dev)
 
 int layer_bind_simple(struct device *dev, struct layer *l)
 {
-	/*
-	 * sdk: set l->queue_io (and thread_init/thread_exit/thread_event/
-	 * io_done as the engine needs; l->simple for its state) to the
-	 * worker-pool engine of core/simple_api.c. Requests reach l->queue_io
-	 * with req->handle the plugin's instance, like any layer.
-	 */
-	log_error("%s: target %s uses the simple API (pread/pwrite), which this build does not serve yet",
-		  dev_origin(dev), l->name);
-	return -1;
+	return simple_layer_bind(l);
 }
 
 static void layer_from_plugin(struct layer *l, struct loaded_plugin *lp)
@@ -341,6 +334,9 @@ int layers_open(struct device *dev, struct ublk_device_params *params)
 			return -1;
 		}
 		l->opened = 1;
+		/* The worker pool starts once the plugin's instance is ready. */
+		if (l->kind == LAYER_SIMPLE && simple_layer_opened(dev, l))
+			return -1;
 		/* open() may take capabilities away, never add them. */
 		params->caps &= before;
 		/* A filter that touches data stops zero copy (and no-data) below it. */

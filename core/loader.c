@@ -13,6 +13,8 @@
 #include "log.h"
 #include "parse.h"
 #include "loader.h"
+#include "plugin_trust.h"
+#include "simple_api.h"
 
 static char *plugin_dir;
 static struct loaded_plugin *loaded;
@@ -60,6 +62,17 @@ static int host_parse_bool(const char *str, int *value)
 	return parse_bool(str, value);
 }
 
+/* A simple-API layer's handle is its worker pool: find it by the plugin's. */
+static int host_device_resized(void *handle, uint64_t new_size)
+{
+	int ret = device_resized(handle, new_size);
+	struct simple_dev *sd;
+
+	if (ret == -ENODEV && (sd = simple_dev_find(handle)))
+		ret = device_resized(sd, new_size);
+	return ret;
+}
+
 const struct ublk_host host_services = {
 	.struct_size = sizeof(struct ublk_host),
 	.abi_major = UBLK_PLUGIN_ABI_MAJOR,
@@ -74,7 +87,7 @@ const struct ublk_host host_services = {
 	.get_sqes = io_get_target_sqes,
 	.get_thread_sqe = io_get_thread_sqe,
 	.next_queue_io = io_next_queue_io,
-	.device_resized = device_resized,
+	.device_resized = host_device_resized,
 };
 
 /* The smallest plugin struct we accept: everything ABI 1.0 defined. */
@@ -219,9 +232,15 @@ struct loaded_plugin *plugin_load(const char *name, const char *origin)
 	struct loaded_plugin *lp;
 	ublk_plugin_entry_fn entry;
 	ublk_filter_entry_fn fentry;
-	char path[PATH_MAX];
+	char path[PATH_MAX], why[PATH_MAX + 64];
 	void *dl;
 
+	/* NAME.so in the plugin directory, never a path (`-t ../x`). */
+	if (!plugin_name_valid(name)) {
+		log_error("%s: '%s' is not a plugin name (letters, digits, '_' and '-')",
+			  origin, name);
+		return NULL;
+	}
 	for (lp = loaded; lp; lp = lp->next) {
 		if (!strcmp(lp->name, name)) {
 			lp->refs++;
@@ -232,6 +251,10 @@ struct loaded_plugin *plugin_load(const char *name, const char *origin)
 	snprintf(path, sizeof(path), "%s/%s.so", plugin_get_dir(), name);
 	if (access(path, F_OK)) {
 		log_error("%s: unknown target '%s': %s not found", origin, name, path);
+		return NULL;
+	}
+	if (plugin_trust_load(plugin_get_dir(), path, why, sizeof(why))) {
+		log_error("%s: refusing to load %s: %s", origin, path, why);
 		return NULL;
 	}
 	dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);

@@ -37,6 +37,7 @@ static void usage(FILE *out)
 "  update_size -n dev_id -s BYTES\n"
 "  quiesce -n dev_id\n"
 "  stats -n dev_id             requests served by each IO thread\n"
+"  plugins                     list the plugins of the plugin directory\n"
 "  help [TARGET|FILTER]        this text, or a target's or filter's keys\n"
 "  -c FILE [--check] [--foreground]\n"
 "        daemon mode: serve every device of an INI file (--check: validate only)\n"
@@ -124,6 +125,8 @@ int main(int argc, char **argv)
 		ret = cmd_stats(&args);
 	else if (!strcmp(cmd, "daemon"))
 		ret = cmd_daemon(&args);
+	else if (!strcmp(cmd, "plugins"))
+		ret = cmd_plugins();
 	else if (!strcmp(cmd, "help"))
 		ret = cmd_help(&args, argc, argv);
 	else {

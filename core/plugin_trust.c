@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "plugin_trust.h"
 
@@ -50,4 +54,17 @@ int plugin_trust_check(const char *path, uid_t euid, char *why, size_t len)
 		return -1;
 	}
 	return 0;
+}
+
+int plugin_trust_load(const char *dir, const char *path, char *why, size_t len)
+{
+	uid_t euid = geteuid();
+	char real[PATH_MAX];
+
+	if (plugin_trust_check(dir, euid, why, len) || plugin_trust_check(path, euid, why, len))
+		return -1;
+	if (euid != 0 || !realpath(path, real))
+		return 0;
+	/* A symlink: the file it names was checked; its directory must be safe too. */
+	return plugin_trust_check(dirname(real), euid, why, len);
 }

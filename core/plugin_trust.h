@@ -27,4 +27,10 @@ int plugin_name_valid(const char *name);
  */
 int plugin_trust_check(const char *path, uid_t euid, char *why, size_t len);
 
+/*
+ * Everything a load of path (dir/NAME.so) relies on, for this process's
+ * euid: the directory, the file, and where a symlink really points.
+ */
+int plugin_trust_load(const char *dir, const char *path, char *why, size_t len);
+
 #endif

@@ -37,7 +37,8 @@ struct simple_item {
 struct simple_thread {
 	struct simple_item *done;	/* pushed by workers, taken by the IO thread */
 	struct simple_item *free;	/* IO thread only */
-	int efd;
+	unsigned int busy;		/* in a worker's hands (qlock) */
+	int efd;			/* made by simple_thread_init */
 	bool armed;			/* a poll is in flight on the ring */
 	bool exiting;
 } __attribute__((aligned(64)));
@@ -59,6 +60,7 @@ struct simple_dev {
 
 	pthread_mutex_t qlock;
 	pthread_cond_t qcond;
+	pthread_cond_t idle;		/* a thread's busy count dropped to 0 */
 	struct simple_item *qhead, *qtail;
 	bool stopping;
 
@@ -66,7 +68,34 @@ struct simple_dev {
 	pthread_t *workers;
 	unsigned int nr_threads;
 	struct simple_thread *threads;
+	struct simple_dev *next_live;
 };
+
+/* Live pools, for simple_dev_find() (device_resized by the plugin's handle). */
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct simple_dev *live;
+
+const struct ublk_plugin *simple_dev_plugin(const struct simple_dev *sd)
+{
+	return sd->plugin;
+}
+
+void *simple_dev_handle(const struct simple_dev *sd)
+{
+	return sd->handle;
+}
+
+struct simple_dev *simple_dev_find(void *plugin_handle)
+{
+	struct simple_dev *sd;
+
+	pthread_mutex_lock(&live_lock);
+	for (sd = live; sd; sd = sd->next_live)
+		if (sd->handle == plugin_handle)
+			break;
+	pthread_mutex_unlock(&live_lock);
+	return sd;
+}
 
 static void *default_get_thread_sqe(uint32_t cookie)
 {
@@ -203,6 +232,7 @@ static void push_done(struct simple_thread *t, struct simple_item *it)
 static void *simple_worker(void *arg)
 {
 	struct simple_dev *sd = arg;
+	struct simple_thread *t;
 	struct simple_item *it;
 
 	for (;;) {
@@ -217,6 +247,8 @@ static void *simple_worker(void *arg)
 		sd->qhead = it->next;
 		if (!sd->qhead)
 			sd->qtail = NULL;
+		t = &sd->threads[it->req->thread_index];
+		t->busy++;
 		pthread_mutex_unlock(&sd->qlock);
 
 		if (sd->serial)
@@ -224,7 +256,12 @@ static void *simple_worker(void *arg)
 		it->result = simple_run(sd, it->req);
 		if (sd->serial)
 			pthread_mutex_unlock(sd->serial);
-		push_done(&sd->threads[it->req->thread_index], it);
+
+		pthread_mutex_lock(&sd->qlock);
+		push_done(t, it);
+		if (!--t->busy)
+			pthread_cond_broadcast(&sd->idle);
+		pthread_mutex_unlock(&sd->qlock);
 	}
 	return NULL;
 }
@@ -254,6 +291,7 @@ static void simple_dev_free(struct simple_dev *sd)
 	pthread_mutex_destroy(&sd->dev_serial);
 	pthread_mutex_destroy(&sd->qlock);
 	pthread_cond_destroy(&sd->qcond);
+	pthread_cond_destroy(&sd->idle);
 	free(sd->threads);
 	free(sd->workers);
 	free(sd);
@@ -279,6 +317,7 @@ int simple_dev_create(const struct ublk_plugin *plugin, void *plugin_handle,
 	pthread_mutex_init(&sd->dev_serial, NULL);
 	pthread_mutex_init(&sd->qlock, NULL);
 	pthread_cond_init(&sd->qcond, NULL);
+	pthread_cond_init(&sd->idle, NULL);
 	sd->threads = aligned_alloc(64, sizeof(*sd->threads) * nr_io_threads);
 	sd->workers = calloc(workers, sizeof(*sd->workers));
 	if (!sd->threads || !sd->workers) {
@@ -291,13 +330,6 @@ int simple_dev_create(const struct ublk_plugin *plugin, void *plugin_handle,
 	for (i = 0; i < nr_io_threads; i++)
 		sd->threads[i].efd = -1;
 	sd->nr_threads = nr_io_threads;
-	for (i = 0; i < nr_io_threads; i++) {
-		sd->threads[i].efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (sd->threads[i].efd < 0) {
-			ret = -errno;
-			goto err_free;
-		}
-	}
 
 	switch (plugin->thread_model) {
 	case UBLK_THREAD_MODEL_PARALLEL:
@@ -326,6 +358,10 @@ int simple_dev_create(const struct ublk_plugin *plugin, void *plugin_handle,
 		sd->nr_workers++;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_mutex_lock(&live_lock);
+	sd->next_live = live;
+	live = sd;
+	pthread_mutex_unlock(&live_lock);
 	if (ret) {
 		simple_dev_destroy(sd);
 		return ret;
@@ -340,10 +376,19 @@ err_free:
 
 void simple_dev_destroy(struct simple_dev *sd)
 {
+	struct simple_dev **pp;
 	unsigned int i;
 
 	if (!sd)
 		return;
+	pthread_mutex_lock(&live_lock);
+	for (pp = &live; *pp; pp = &(*pp)->next_live) {
+		if (*pp == sd) {
+			*pp = sd->next_live;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&live_lock);
 	/* Queued requests are dropped: their IO threads are gone. */
 	pthread_mutex_lock(&sd->qlock);
 	sd->stopping = true;
@@ -382,6 +427,15 @@ int simple_thread_init(struct simple_dev *sd, unsigned int thread_index)
 		return -EINVAL;
 	t = &sd->threads[thread_index];
 	t->exiting = false;
+	if (t->efd < 0) {
+		t->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (t->efd < 0) {
+			ret = -errno;
+			log_error("simple API: IO thread %u: eventfd: %s", thread_index,
+				  strerror(-ret));
+			return ret;
+		}
+	}
 	ret = arm_poll(t);
 	if (ret)
 		log_error("simple API: no room on IO thread %u's ring for the completion poll",
@@ -389,10 +443,37 @@ int simple_thread_init(struct simple_dev *sd, unsigned int thread_index)
 	return ret;
 }
 
+/*
+ * The thread's requests still queued are dropped (the device is going away
+ * and the host aborts them); those a worker is running are waited for, so
+ * that no worker touches a request or its buffer once the IO thread is gone.
+ * Only here, at teardown, does an IO thread wait for a worker.
+ */
 void simple_thread_exit(struct simple_dev *sd, unsigned int thread_index)
 {
-	if (thread_index < sd->nr_threads)
-		sd->threads[thread_index].exiting = true;
+	struct simple_item **pp, *it, *dropped = NULL;
+	struct simple_thread *t;
+
+	if (thread_index >= sd->nr_threads)
+		return;
+	t = &sd->threads[thread_index];
+	t->exiting = true;
+	pthread_mutex_lock(&sd->qlock);
+	sd->qtail = NULL;
+	for (pp = &sd->qhead; (it = *pp);) {
+		if (it->req->thread_index == thread_index) {
+			*pp = it->next;
+			it->next = dropped;
+			dropped = it;
+		} else {
+			sd->qtail = it;
+			pp = &it->next;
+		}
+	}
+	while (t->busy)
+		pthread_cond_wait(&sd->idle, &sd->qlock);
+	pthread_mutex_unlock(&sd->qlock);
+	free_list(dropped);
 }
 
 void simple_queue_io(struct simple_dev *sd, struct ublk_request *req)

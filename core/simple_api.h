@@ -38,6 +38,12 @@ void simple_queue_io(struct simple_dev *sd, struct ublk_request *req);
 void simple_thread_event(struct simple_dev *sd, unsigned int thread_index,
 			 uint32_t cookie, int result);
 
+/* What the pool serves: the plugin and the instance its open() filled. */
+const struct ublk_plugin *simple_dev_plugin(const struct simple_dev *sd);
+void *simple_dev_handle(const struct simple_dev *sd);
+/* The live pool serving plugin instance handle, or NULL (any thread). */
+struct simple_dev *simple_dev_find(void *plugin_handle);
+
 /*
  * The host services the pool uses, on the IO thread only. The default is the
  * host's own table; unit tests substitute fakes.

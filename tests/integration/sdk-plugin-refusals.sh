@@ -22,7 +22,7 @@ chown 65534 $SCRATCH/notroot/null.so
 id=$(add_dev -t null --size 64M --plugin-dir $SCRATCH/ok)
 "$UBLK" del -n $id || fail "del"
 
-expect_fail "plugin directory $SCRATCH/worldw is writable by others (mode 0777)" \
+expect_fail "refusing to load $SCRATCH/worldw/null.so: $SCRATCH/worldw is writable by others (mode 0777)" \
 	"$UBLK" add -t null --plugin-dir $SCRATCH/worldw
 expect_fail "$SCRATCH/groupw/null.so is writable by group (mode 0775)" \
 	"$UBLK" add -t null --plugin-dir $SCRATCH/groupw
@@ -30,11 +30,21 @@ expect_fail "$SCRATCH/notroot/null.so is owned by uid 65534, not root" \
 	"$UBLK" add -t null --plugin-dir $SCRATCH/notroot
 # UBLK_PLUGIN_DIR gets no exemption.
 UBLK_PLUGIN_DIR=$SCRATCH/groupw expect_fail "writable by group" "$UBLK" add -t null
-expect_fail "target must be a plugin name" "$UBLK" add -t ../null
-expect_fail "'\.\./null' is not a plugin name" "$UBLK" add --filter ../null -t null
-expect_fail "both_apis.so gives both queue_io and the simple API" \
+expect_fail "target must be a plugin name, not '\.\./null'" "$UBLK" add -t ../null
+expect_fail "'\.\./null' is not a filter name" "$UBLK" add -t null --filter ../null
+expect_fail "'\.\./null' is not a plugin name" "$UBLK" help ../null
+# A symlink into a directory others can write is no better than the file there.
+mkdir -m 0777 $SCRATCH/open
+cp "$null" $SCRATCH/open/null.so
+chmod 0755 $SCRATCH/open/null.so
+ln -s $SCRATCH/open/null.so $SCRATCH/ok/link.so
+expect_fail "refusing to load $SCRATCH/ok/link.so: $SCRATCH/open is writable by others" \
+	"$UBLK" add -t link --plugin-dir $SCRATCH/ok
+expect_fail "both_apis.so gives both queue_io and pread/pwrite" \
 	"$UBLK" add -t both_apis --plugin-dir "$TEST_PLUGINS"
 expect_fail "no_queue_io.so lacks .*queue_io" \
 	"$UBLK" add -t no_queue_io --plugin-dir "$TEST_PLUGINS"
+expect_fail "workers must be a number from 1 to 256, not '0'" \
+	"$UBLK" add -t slow_parallel --workers 0 --plugin-dir "$TEST_PLUGINS"
 assert_no_devices
 pass

@@ -349,6 +349,16 @@ static void test_bad(void)
 			reqs[0][i].thread_index = 0;
 			simple_queue_io(sd2, &reqs[0][i]);
 		}
+		/* thread_exit: queued ones dropped, the running one waited for. */
+		CHECK(!simple_thread_init(sd2, 0));
+		usleep(5000);
+		simple_thread_exit(sd2, 0);
+		CHECK(__atomic_load_n(&running, __ATOMIC_SEQ_CST) == 0);
+		for (i = 0; i < 4; i++) {
+			setup_req(&reqs[0][i], 0, i, UBLK_OP_READ, b[i]);
+			reqs[0][i].thread_index = 0;
+			simple_queue_io(sd2, &reqs[0][i]);
+		}
 		simple_dev_destroy(sd2);
 	}
 	simple_dev_destroy(sd);
