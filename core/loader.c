@@ -2,6 +2,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,25 @@ const struct ublk_host host_services = {
 	.device_resized = host_device_resized,
 };
 
+/*
+ * While plugin_probe() runs, a load error is kept for the caller (the first
+ * one: the reason) instead of printed.
+ */
+static __thread char *probe_why;
+static __thread size_t probe_len;
+
+static __attribute__((format(printf, 1, 2))) void load_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (!probe_why)
+		log_vmsg(LOG_LEVEL_ERROR, fmt, ap);
+	else if (!probe_why[0])
+		vsnprintf(probe_why, probe_len, fmt, ap);
+	va_end(ap);
+}
+
 /* The smallest plugin struct we accept: everything ABI 1.0 defined. */
 #define PLUGIN_MIN_SIZE UBLK_FIELD_END(struct ublk_plugin, close)
 /* Filters came with 1.1: all of its 1.1 struct. */
@@ -110,7 +130,7 @@ static int check_required(const void *ops, const struct required_cb *req, unsign
 
 		memcpy(&fn, (const char *)ops + req[i].offset, sizeof(fn));
 		if (!fn) {
-			log_error("%s: plugin %s lacks the required callback '%s'",
+			load_error("%s: plugin %s lacks the required callback '%s'",
 				  origin, path, req[i].name);
 			return -1;
 		}
@@ -133,22 +153,22 @@ static int plugin_check(const struct ublk_plugin *p, const char *path,
 		return -1;
 	/* One API or the other: the async queue_io, or the simple pread + pwrite. */
 	if (p->queue_io && simple) {
-		log_error("%s: plugin %s gives both queue_io and pread/pwrite: give one API, not both",
+		load_error("%s: plugin %s gives both queue_io and pread/pwrite: give one API, not both",
 			  origin, path);
 		return -1;
 	}
 	if (!p->queue_io && !simple) {
-		log_error("%s: plugin %s lacks the required callback 'queue_io' (or pread and pwrite for the simple API)",
+		load_error("%s: plugin %s lacks the required callback 'queue_io' (or pread and pwrite for the simple API)",
 			  origin, path);
 		return -1;
 	}
 	if (simple && (!p->pread || !p->pwrite)) {
-		log_error("%s: plugin %s lacks the required callback '%s' of the simple API",
+		load_error("%s: plugin %s lacks the required callback '%s' of the simple API",
 			  origin, path, p->pread ? "pwrite" : "pread");
 		return -1;
 	}
 	if (!p->name || !*p->name) {
-		log_error("%s: plugin %s has no name", origin, path);
+		load_error("%s: plugin %s has no name", origin, path);
 		return -1;
 	}
 	return 0;
@@ -167,12 +187,12 @@ static int filter_check(const struct ublk_filter *f, const char *path, const cha
 	if (check_required(f, required, sizeof(required) / sizeof(required[0]), path, origin))
 		return -1;
 	if (!f->name || !*f->name) {
-		log_error("%s: filter %s has no name", origin, path);
+		load_error("%s: filter %s has no name", origin, path);
 		return -1;
 	}
 	/* Without it the host cannot route bare keys nor tell stacks apart. */
 	if (!f->config_keys) {
-		log_error("%s: filter %s has no config_keys list (required for filters)",
+		load_error("%s: filter %s has no config_keys list (required for filters)",
 			  origin, path);
 		return -1;
 	}
@@ -184,12 +204,12 @@ static int take_plugin(struct loaded_plugin *lp, const struct ublk_plugin *p,
 		       const char *path, const char *origin)
 {
 	if (p->abi_major != UBLK_PLUGIN_ABI_MAJOR) {
-		log_error("%s: plugin %s has ABI version %u.%u, this server needs %u.x",
+		load_error("%s: plugin %s has ABI version %u.%u, this server needs %u.x",
 			  origin, path, p->abi_major, p->abi_minor, UBLK_PLUGIN_ABI_MAJOR);
 		return -1;
 	}
 	if (p->struct_size < PLUGIN_MIN_SIZE) {
-		log_error("%s: plugin %s struct is %u bytes, smaller than ABI %u.0 (%zu)",
+		load_error("%s: plugin %s struct is %u bytes, smaller than ABI %u.0 (%zu)",
 			  origin, path, p->struct_size, UBLK_PLUGIN_ABI_MAJOR,
 			  (size_t)PLUGIN_MIN_SIZE);
 		return -1;
@@ -207,12 +227,12 @@ static int take_filter(struct loaded_plugin *lp, const struct ublk_filter *f,
 		       const char *path, const char *origin)
 {
 	if (f->abi_major != UBLK_PLUGIN_ABI_MAJOR) {
-		log_error("%s: filter %s has ABI version %u.%u, this server needs %u.x",
+		load_error("%s: filter %s has ABI version %u.%u, this server needs %u.x",
 			  origin, path, f->abi_major, f->abi_minor, UBLK_PLUGIN_ABI_MAJOR);
 		return -1;
 	}
 	if (f->struct_size < FILTER_MIN_SIZE) {
-		log_error("%s: filter %s struct is %u bytes, smaller than ABI %u.1 (%zu)",
+		load_error("%s: filter %s struct is %u bytes, smaller than ABI %u.1 (%zu)",
 			  origin, path, f->struct_size, UBLK_PLUGIN_ABI_MAJOR,
 			  (size_t)FILTER_MIN_SIZE);
 		return -1;
@@ -237,7 +257,7 @@ struct loaded_plugin *plugin_load(const char *name, const char *origin)
 
 	/* NAME.so in the plugin directory, never a path (`-t ../x`). */
 	if (!plugin_name_valid(name)) {
-		log_error("%s: '%s' is not a plugin name (letters, digits, '_' and '-')",
+		load_error("%s: '%s' is not a plugin name (letters, digits, '_' and '-')",
 			  origin, name);
 		return NULL;
 	}
@@ -250,16 +270,16 @@ struct loaded_plugin *plugin_load(const char *name, const char *origin)
 
 	snprintf(path, sizeof(path), "%s/%s.so", plugin_get_dir(), name);
 	if (access(path, F_OK)) {
-		log_error("%s: unknown target '%s': %s not found", origin, name, path);
+		load_error("%s: unknown target '%s': %s not found", origin, name, path);
 		return NULL;
 	}
 	if (plugin_trust_load(plugin_get_dir(), path, why, sizeof(why))) {
-		log_error("%s: refusing to load %s: %s", origin, path, why);
+		load_error("%s: refusing to load %s: %s", origin, path, why);
 		return NULL;
 	}
 	dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!dl) {
-		log_error("%s: cannot load %s: %s", origin, path, dlerror());
+		load_error("%s: cannot load %s: %s", origin, path, dlerror());
 		return NULL;
 	}
 	lp = calloc(1, sizeof(*lp));
@@ -271,7 +291,7 @@ struct loaded_plugin *plugin_load(const char *name, const char *origin)
 		const struct ublk_plugin *p = entry(&host_services);
 
 		if (!p) {
-			log_error("%s: plugin %s refused to register", origin, path);
+			load_error("%s: plugin %s refused to register", origin, path);
 			goto err_free;
 		}
 		if (take_plugin(lp, p, path, origin))
@@ -280,17 +300,17 @@ struct loaded_plugin *plugin_load(const char *name, const char *origin)
 		const struct ublk_filter *f = fentry(&host_services);
 
 		if (!f) {
-			log_error("%s: filter %s refused to register", origin, path);
+			load_error("%s: filter %s refused to register", origin, path);
 			goto err_free;
 		}
 		if (take_filter(lp, f, path, origin))
 			goto err_free;
 	} else {
-		log_error("%s: %s is not a ublk-server plugin (no %s symbol)",
+		load_error("%s: %s is not a ublk-server plugin (no %s symbol)",
 			  origin, path, UBLK_PLUGIN_ENTRY_SYMBOL);
 		goto err_free;
 	}
-	if (strcmp(lp->name, name))
+	if (strcmp(lp->name, name) && !probe_why)
 		log_warn("%s: plugin %s calls itself '%s'", origin, path, lp->name);
 	lp->path = strdup(path);
 	lp->dl = dl;
@@ -304,6 +324,18 @@ err_free:
 err_close:
 	dlclose(dl);
 	return NULL;
+}
+
+struct loaded_plugin *plugin_probe(const char *name, char *why, size_t len)
+{
+	struct loaded_plugin *lp;
+
+	why[0] = '\0';
+	probe_why = why;
+	probe_len = len;
+	lp = plugin_load(name, "plugins");
+	probe_why = NULL;
+	return lp;
 }
 
 void plugin_put(struct loaded_plugin *p)

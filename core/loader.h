@@ -7,6 +7,8 @@
 #ifndef UBLK_SERVER_LOADER_H
 #define UBLK_SERVER_LOADER_H
 
+#include <stddef.h>
+
 #include <ublk/plugin.h>
 
 struct loaded_plugin {
@@ -38,6 +40,11 @@ static inline int plugin_is_simple(const struct loaded_plugin *p)
 {
 	return !p->is_filter && !p->ops.queue_io;
 }
+/*
+ * plugin_load() without printing: NULL with why set to the line
+ * plugin_load() would print (for `ublk-server plugins`).
+ */
+struct loaded_plugin *plugin_probe(const char *name, char *why, size_t len);
 void plugin_put(struct loaded_plugin *p);
 
 /* The last ublk_error() of a plugin on this thread, or a generic text. */
