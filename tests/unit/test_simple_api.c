@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dev_config.h"
 #include "simple_api.h"
 #include "unit.h"
 
@@ -331,6 +332,19 @@ static void test_bad(void)
 	CHECK(simple_parse_workers("0", &w) == -1);
 	CHECK(simple_parse_workers("257", &w) == -1);
 	CHECK(simple_parse_workers("lots", &w) == -1);
+	/* workers is a core key (INI and --workers), not a plugin key. */
+	{
+		struct dev_config cfg;
+
+		dev_config_init(&cfg);
+		CHECK(cfg.workers == 0);	/* default: SIMPLE_DEFAULT_WORKERS */
+		CHECK(!dev_config_set(&cfg, "workers", "8", "test:1"));
+		CHECK(cfg.workers == 8 && cfg.nr_plugin_keys == 0);
+		CHECK(dev_config_set(&cfg, "workers", "0", "test:2") == -1);
+		CHECK(dev_config_set(&cfg, "workers", "257", "test:3") == -1);
+		CHECK(cfg.workers == 8);
+		dev_config_free(&cfg);
+	}
 	/* Destroy with requests still queued: joins, frees, no completion. */
 	plugin.thread_model = UBLK_THREAD_MODEL_SERIALIZE_ALL;
 	completed = 0;
