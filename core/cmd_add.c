@@ -94,7 +94,7 @@ static int serve_device(struct cli_args *args, int recover, int detached)
 	if (device_open_target(dev))
 		goto err;
 	block_signals(&sigs);
-	if (device_start(dev, recover))
+	if (device_start(dev, recover ? args->dev.dev_id : DEVICE_ADD))
 		goto err;
 
 	if (detached) {
