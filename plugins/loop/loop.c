@@ -48,8 +48,7 @@ struct loop_req {
 enum {
 	LOOP_CK_RW = 1,
 	LOOP_CK_FSYNC,
-	LOOP_CK_FALLOC,		/* the only or first fallocate */
-	LOOP_CK_FALLOC2,	/* the allocating second half of punch + allocate */
+	LOOP_CK_FALLOC,		/* a fallocate (both halves of punch + allocate) */
 };
 
 static int loop_create(void **handle)
@@ -265,35 +264,42 @@ static void loop_submit_rw(struct ublk_request *req)
 	lr->pending++;
 }
 
-static struct io_uring_sqe *loop_falloc(struct ublk_request *req, int mode, uint32_t cookie)
+static void loop_prep_falloc(struct ublk_request *req, struct io_uring_sqe *sqe, int mode)
 {
 	struct loop_dev *d = req->handle;
 	struct loop_req *lr = req->priv;
-	struct io_uring_sqe *sqe = ublk_get_sqe(req, cookie);
 
-	if (!sqe)
-		return NULL;
 	io_uring_prep_fallocate(sqe, d->file.fd, mode, (off_t)(d->offset + req->offset),
 				(off_t)req->length);
 	lr->pending++;
+}
+
+static struct io_uring_sqe *loop_falloc(struct ublk_request *req, int mode, uint32_t cookie)
+{
+	struct io_uring_sqe *sqe = ublk_get_sqe(req, cookie);
+
+	if (sqe)
+		loop_prep_falloc(req, sqe, mode);
 	return sqe;
 }
 
-/* Zeroed and still allocated: punch, then (linked) allocate again. */
+/*
+ * Zeroed and still allocated: punch, then (linked) allocate again. Both SQEs
+ * in one reservation, so the link is never split; on a full ring the host
+ * calls loop_queue_io again later (nothing went out yet).
+ */
 static int loop_zero_keep(struct ublk_request *req)
 {
-	struct loop_req *lr = req->priv;
-	struct io_uring_sqe *punch;
+	void *sqes[2];
+	int ret = ublk_get_sqes(req, LOOP_CK_FALLOC, 2, sqes);
 
-	punch = loop_falloc(req, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, LOOP_CK_FALLOC);
-	if (!punch)
-		return -EAGAIN;
-	punch->flags |= IOSQE_IO_LINK;
-	if (!loop_falloc(req, FALLOC_FL_KEEP_SIZE, LOOP_CK_FALLOC2)) {
-		/* The punch goes out alone; fail the request when it is back. */
-		punch->flags &= ~IOSQE_IO_LINK;
-		lr->error = -EAGAIN;
-	}
+	if (ret == -EAGAIN)
+		return 1;
+	if (ret)
+		return ret;
+	loop_prep_falloc(req, sqes[0], FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE);
+	((struct io_uring_sqe *)sqes[0])->flags |= IOSQE_IO_LINK;
+	loop_prep_falloc(req, sqes[1], FALLOC_FL_KEEP_SIZE);
 	return 0;
 }
 
@@ -304,16 +310,7 @@ static void loop_queue_io(struct ublk_request *req)
 	struct io_uring_sqe *sqe;
 	int ret = 0;
 
-	if (req->op != UBLK_OP_FLUSH &&
-	    (req->offset > d->dev_size || req->length > d->dev_size - req->offset)) {
-		ublk_complete(req, -EIO);
-		return;
-	}
-	if (d->read_only && req->op != UBLK_OP_READ && req->op != UBLK_OP_FLUSH) {
-		ublk_complete(req, -EROFS);
-		return;
-	}
-
+	/* The host checked range and read-only for every target. */
 	switch (req->op) {
 	case UBLK_OP_READ:
 	case UBLK_OP_WRITE:
@@ -352,6 +349,8 @@ static void loop_queue_io(struct ublk_request *req)
 				ret = -EAGAIN;
 		} else {
 			ret = loop_zero_keep(req);
+			if (ret > 0)
+				return;		/* queued by the host */
 		}
 		break;
 	default:

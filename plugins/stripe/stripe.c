@@ -41,10 +41,15 @@ struct stripe_dev {
 
 /*
  * Per request. Each SQE's cookie is the byte count it must return (0 for
- * FSYNC), so a short part is seen without more state.
+ * FSYNC), so a short part is seen without more state. A request's parts
+ * (SQEs) are issued in a fixed order, one reservation each; when the ring is
+ * full the host calls queue_io again later and `issued` says where to resume
+ * (the plan is recomputed: it depends only on the request).
  */
 struct stripe_req {
-	uint32_t pending;
+	uint32_t pending;	/* parts in flight */
+	uint32_t issued;	/* parts issued so far */
+	int all_issued;		/* no more parts will go out */
 	int error;
 	struct iovec iov[STRIPE_MAX_PIECES];
 };
@@ -154,12 +159,12 @@ static int stripe_open(void *handle, struct ublk_device_params *params)
 	return 0;
 }
 
-/* The request's parts are all back (or none went out): finish it. */
+/* The request's parts are all out and back (or none went out): finish it. */
 static void stripe_maybe_complete(struct ublk_request *req)
 {
 	struct stripe_req *sr = req->priv;
 
-	if (sr->pending)
+	if (sr->pending || !sr->all_issued)
 		return;
 	if (sr->error)
 		ublk_complete(req, sr->error);
@@ -167,22 +172,48 @@ static void stripe_maybe_complete(struct ublk_request *req)
 		ublk_complete(req, req->op == UBLK_OP_FLUSH ? 0 : (int)req->length);
 }
 
+/*
+ * An SQE for the next part: 0; 1 when the ring is full (the host queued the
+ * request and calls stripe_queue_io again: return without completing); or
+ * -errno, and no more parts go out.
+ */
+static int stripe_part_sqe(struct ublk_request *req, uint32_t cookie, struct io_uring_sqe **sqe)
+{
+	struct stripe_req *sr = req->priv;
+	void *p;
+	int ret = ublk_get_sqes(req, cookie, 1, &p);
+
+	if (ret == -ENOSYS) {		/* a 1.0 host */
+		p = ublk_get_sqe(req, cookie);
+		ret = p ? 0 : -EAGAIN;
+	} else if (ret == -EAGAIN) {
+		return 1;
+	}
+	if (ret) {
+		sr->error = ret;
+		sr->all_issued = 1;
+		return ret;
+	}
+	*sqe = p;
+	sr->issued++;
+	sr->pending++;
+	return 0;
+}
+
 static void stripe_flush(struct ublk_request *req)
 {
 	struct stripe_dev *d = req->handle;
 	struct stripe_req *sr = req->priv;
+	struct io_uring_sqe *sqe;
 	uint32_t i;
 
-	for (i = 0; i < d->nfiles; i++) {
-		struct io_uring_sqe *sqe = ublk_get_sqe(req, 0);
-
-		if (!sqe) {
-			sr->error = -EAGAIN;
+	for (i = sr->issued; i < d->nfiles && !sr->all_issued; i++) {
+		if (stripe_part_sqe(req, 0, &sqe))
 			break;
-		}
 		io_uring_prep_fsync(sqe, d->files[i].fd, IORING_FSYNC_DATASYNC);
-		sr->pending++;
 	}
+	if (i == d->nfiles)
+		sr->all_issued = 1;
 	stripe_maybe_complete(req);
 }
 
@@ -194,7 +225,7 @@ static void stripe_rw(struct ublk_request *req)
 	uint32_t first[STRIPE_MAX_FILES], count[STRIPE_MAX_FILES];
 	int write = req->op == UBLK_OP_WRITE;
 	int fixed = req->data_mode == UBLK_DATA_FIXED;
-	uint32_t f, i, nio = 0;
+	uint32_t f, i, nio = 0, part = 0;
 	int n;
 
 	n = stripe_map(req->offset, req->length, d->chunk_size, d->nfiles, pieces,
@@ -205,15 +236,17 @@ static void stripe_rw(struct ublk_request *req)
 	}
 	stripe_group_by_file(pieces, (uint32_t)n, d->nfiles, grouped, first, count);
 
-	for (f = 0; f < d->nfiles && !sr->error; f++) {
+	for (f = 0; f < d->nfiles && !sr->all_issued; f++) {
 		const struct stripe_piece *p = &grouped[first[f]];
 		uint32_t start = nio, bytes = 0;
+		struct io_uring_sqe *sqe;
 
 		if (!count[f])
 			continue;
 		/*
 		 * One iovec per buffer-contiguous run (file-contiguous already);
 		 * in zero copy an "address" is the offset in the request buffer.
+		 * Rebuilt identically on a resumed call.
 		 */
 		for (i = 0; i < count[f]; i++) {
 			char *addr = fixed ? (char *)(uintptr_t)p[i].buf_off :
@@ -231,12 +264,11 @@ static void stripe_rw(struct ublk_request *req)
 		}
 
 		if (!fixed) {
-			struct io_uring_sqe *sqe = ublk_get_sqe(req, bytes);
-
-			if (!sqe) {
-				sr->error = -EAGAIN;
+			/* One READV/WRITEV per file. */
+			if (part++ < sr->issued)
+				continue;
+			if (stripe_part_sqe(req, bytes, &sqe))
 				break;
-			}
 			if (write)
 				io_uring_prep_writev(sqe, d->files[f].fd, &sr->iov[start], nio - start,
 						     p[0].file_off);
@@ -245,20 +277,17 @@ static void stripe_rw(struct ublk_request *req)
 						    p[0].file_off);
 			if (write && (req->flags & UBLK_REQ_FUA))
 				sqe->rw_flags = RWF_DSYNC;
-			sr->pending++;
 			continue;
 		}
 		/* Zero copy: one fixed-buffer SQE per run; addr is the buffer offset. */
 		{
 			uint64_t foff = p[0].file_off;
 
-			for (i = start; i < nio; i++) {
-				struct io_uring_sqe *sqe = ublk_get_sqe(req, (uint32_t)sr->iov[i].iov_len);
-
-				if (!sqe) {
-					sr->error = -EAGAIN;
-					break;
-				}
+			for (i = start; i < nio; i++, foff += sr->iov[i - 1].iov_len) {
+				if (part++ < sr->issued)
+					continue;
+				if (stripe_part_sqe(req, (uint32_t)sr->iov[i].iov_len, &sqe))
+					goto out;
 				if (write)
 					io_uring_prep_write_fixed(sqe, d->files[f].fd, sr->iov[i].iov_base,
 								  (unsigned int)sr->iov[i].iov_len,
@@ -269,29 +298,25 @@ static void stripe_rw(struct ublk_request *req)
 								 foff, req->buf_index);
 				if (write && (req->flags & UBLK_REQ_FUA))
 					sqe->rw_flags = RWF_DSYNC;
-				sr->pending++;
-				foff += sr->iov[i].iov_len;
 			}
 		}
 	}
+	if (f == d->nfiles)
+		sr->all_issued = 1;
+out:
 	stripe_maybe_complete(req);
 }
 
 static void stripe_queue_io(struct ublk_request *req)
 {
-	struct stripe_dev *d = req->handle;
+	struct stripe_req *sr = req->priv;
 
+	/* The host checked range and read-only; a part failed while we waited: stop. */
+	if (sr->error)
+		sr->all_issued = 1;
 	switch (req->op) {
 	case UBLK_OP_READ:
 	case UBLK_OP_WRITE:
-		if (req->offset > d->dev_size || req->length > d->dev_size - req->offset) {
-			ublk_complete(req, -EIO);
-			return;
-		}
-		if (d->read_only && req->op == UBLK_OP_WRITE) {
-			ublk_complete(req, -EROFS);
-			return;
-		}
 		stripe_rw(req);
 		return;
 	case UBLK_OP_FLUSH:
