@@ -4,6 +4,7 @@
 #include "dev_params.h"
 #include "feature_names.h"
 #include "log.h"
+#include "recovery_mode.h"
 
 static int ilog2_u32(uint32_t v)
 {
@@ -72,20 +73,11 @@ int choose_flags(const struct dev_config *cfg, __u64 kernel_features, uint32_t c
 	out->no_data = !!(caps & UBLK_CAP_NO_DATA);
 	out->data_path = DATA_COPY;
 
-	switch (cfg->recovery) {
-	case RECOVERY_ON:
-		f |= UBLK_F_USER_RECOVERY;
-		break;
-	case RECOVERY_REISSUE:
-		f |= UBLK_F_USER_RECOVERY | UBLK_F_USER_RECOVERY_REISSUE;
-		break;
-	case RECOVERY_FAIL_IO:
-		f |= UBLK_F_USER_RECOVERY | UBLK_F_USER_RECOVERY_FAIL_IO;
-		if (require_feature(kernel_features, UBLK_F_USER_RECOVERY_FAIL_IO, "recovery = fail_io",
-				    dev_config_origin(cfg, KEY_RECOVERY)))
-			return -1;
-		break;
-	}
+	f = recovery_mode_flags(cfg->recovery);
+	if ((f & UBLK_F_USER_RECOVERY_FAIL_IO) &&
+	    require_feature(kernel_features, UBLK_F_USER_RECOVERY_FAIL_IO, "recovery = fail_io",
+			    dev_config_origin(cfg, KEY_RECOVERY)))
+		return -1;
 	if (f && require_feature(kernel_features, UBLK_F_USER_RECOVERY, "recovery",
 				 dev_config_origin(cfg, KEY_RECOVERY)))
 		return -1;
