@@ -371,6 +371,17 @@ static void conn_start(struct nbd_conn *c)
 {
 	struct nbd_dev *d = c->t->dev;
 
+	/* open()'s connection is ready already: the first one takes it over. */
+	c->h = nbd_dev_take_probe(d);
+	if (c->h) {
+		c->state = CONN_CONNECTING;
+		c->connect_started = nbd_now_ns();
+		c->fd = -1;
+		c->gen++;
+		c->poll_in = c->poll_out = 0;
+		conn_progress(c);
+		return;
+	}
 	c->h = nbd_dev_new_handle(d);
 	if (!c->h) {
 		c->state = CONN_CONNECTING;

@@ -8,8 +8,9 @@
  * queue thread never blocks and many requests are in flight on each
  * connection. open() connects once, blocking, on the main thread: that is
  * where a wrong address, export or URI is reported, and where the export's
- * size and limits are learnt. Each IO thread then opens its own
- * connection(s) asynchronously, and reopens them when the server goes away.
+ * size and limits are learnt. The first IO thread takes that connection
+ * over; the others open theirs asynchronously, and every thread reopens its
+ * connections when the server goes away.
  *
  * Data is copied by libnbd to and from request buffers, so zero copy is not
  * offered (no UBLK_CAP_ZERO_COPY): the host refuses -z / --auto_zc at add
@@ -246,6 +247,18 @@ static int wants_tls(struct nbd_dev *d)
 	return d->uri ? !strncmp(d->uri, "nbds", 4) : d->tls == LIBNBD_TLS_REQUIRE;
 }
 
+/* The connection open() made, for the first thread that wants one. */
+struct nbd_handle *nbd_dev_take_probe(struct nbd_dev *d)
+{
+	struct nbd_handle *h;
+
+	pthread_mutex_lock(&d->lock);
+	h = d->probe;
+	d->probe = NULL;
+	pthread_mutex_unlock(&d->lock);
+	return h;
+}
+
 static int is_pow2(uint64_t v)
 {
 	return v && !(v & (v - 1));
@@ -340,16 +353,19 @@ static int nbd_open(void *handle, struct ublk_device_params *params)
 	/* libnbd needs the data in our memory. */
 	params->caps &= ~UBLK_CAP_ZERO_COPY;
 
-	ublk_log(UBLK_LOG_INFO,
+	ublk_log(UBLK_LOG_DEBUG,
 		 "nbd: %s: %" PRIu64 " bytes%s, block %u, max IO %u%s%s%s%s%s%s",
 		 w, d->size, d->read_only ? " read-only" : "", lbs, d->max_rw,
 		 d->can_flush ? ", flush" : "", d->can_fua ? ", fua" : "",
 		 d->can_trim ? ", trim" : "", d->can_zero ? ", zero" : "",
 		 d->multi_conn ? ", multi-conn" : "",
 		 nbd_get_tls_negotiated(h) == 1 ? ", TLS" : "");
-	/* Each IO thread connects on its own; this one only probed. */
-	nbd_shutdown(h, 0);
-	nbd_close(h);
+	/*
+	 * The first IO thread takes this connection over; the others connect
+	 * on their own. Keeping it open also keeps a server that exits with
+	 * its last client (qemu-nbd without --persistent) up until they have.
+	 */
+	d->probe = h;
 	return 0;
 fail:
 	nbd_close(h);
@@ -469,6 +485,8 @@ static void nbd_close_dev(void *handle)
 {
 	struct nbd_dev *d = handle;
 
+	if (d->probe)
+		nbd_close(d->probe);
 	free(d->uri);
 	free(d->host);
 	free(d->port);

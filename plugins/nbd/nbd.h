@@ -41,7 +41,8 @@ struct nbd_dev {
 	uint32_t max_rw;		/* largest READ/WRITE the server takes */
 	uint32_t max_nodata;		/* largest TRIM/ZERO we send at once */
 
-	pthread_mutex_t lock;		/* threads[] */
+	pthread_mutex_t lock;		/* threads[], probe */
+	struct nbd_handle *probe;	/* open()'s connection, until a thread takes it */
 	struct nbd_thread *threads[NBD_MAX_THREADS];
 	uint32_t nr_threads;
 };
@@ -139,6 +140,7 @@ struct nbd_cmd *nbd_list_pop(struct nbd_list *l);
 struct nbd_handle *nbd_dev_new_handle(struct nbd_dev *d);
 int nbd_dev_aio_connect(struct nbd_dev *d, struct nbd_handle *h);
 const char *nbd_last_error(void);
+struct nbd_handle *nbd_dev_take_probe(struct nbd_dev *d);
 
 /* conn.c */
 int nbd_thread_start(struct nbd_thread *t);

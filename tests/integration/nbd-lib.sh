@@ -3,6 +3,8 @@
 # (after the devices, so nothing waits on a server that is gone).
 [ -e "$UBLK_PLUGIN_DIR/nbd.so" ] || skip "nbd.so is not built (configure --with-nbd)"
 [ -n "${SCRATCH:-}" ] || scratch_dir
+# The test VM boots with its loopback interface down; 127.0.0.1 needs it.
+ip link set lo up 2>/dev/null
 NBD_SOCK=$SCRATCH/nbd.sock
 NBD_PIDFILE=$SCRATCH/nbd.pid
 
@@ -32,11 +34,12 @@ start_nbdkit() {
 	NBD_URI="nbd+unix:///?socket=$NBD_SOCK"
 }
 
-# start_qemu_nbd EXPORT ARGS...: qemu-nbd serving ARGS as EXPORT, up to 8 clients.
+# start_qemu_nbd EXPORT ARGS...: qemu-nbd serving ARGS as EXPORT, up to 8
+# clients, staying up when the last one leaves (--persistent).
 start_qemu_nbd() {
 	require_tool qemu-nbd
 	rm -f "$NBD_SOCK" "$NBD_PIDFILE"
-	qemu-nbd --fork -k "$NBD_SOCK" --pid-file="$NBD_PIDFILE" -x "$1" -e 8 "${@:2}" ||
+	qemu-nbd --fork -k "$NBD_SOCK" --pid-file="$NBD_PIDFILE" -x "$1" -e 8 --persistent "${@:2}" ||
 		fail "qemu-nbd $* failed to start"
 	wait_server
 	NBD_URI="nbd+unix:///$1?socket=$NBD_SOCK"
