@@ -172,6 +172,12 @@ void nbd_cmd_finish(struct nbd_thread *t, struct nbd_cmd *cmd, int result)
 	struct ublk_request *req = cmd->req;
 
 	cmd->conn = NULL;
+	if (t->stopping) {
+		/* thread_exit: the host owns its requests now; shares just go. */
+		if (!req)
+			free(cmd);
+		return;
+	}
 	if (!req) {
 		nbd_flush_share_done(t, cmd, result);
 		return;
@@ -418,7 +424,9 @@ static void conn_send(struct nbd_conn *c, struct nbd_cmd *cmd)
 	cmd->conn = c;
 	cmd->parts = 1;	/* held until every part is issued */
 	nbd_list_add_tail(&c->active, cmd);
-	c->nr_active++;
+	/* An idle connection's last reply is old news: the stall clock starts now. */
+	if (c->nr_active++ == 0)
+		c->last_progress = nbd_now_ns();
 	if (req && (req->flags & UBLK_REQ_FUA) && d->can_fua && op != UBLK_OP_READ)
 		flags |= LIBNBD_CMD_FLAG_FUA;
 	do {
@@ -622,6 +630,7 @@ void nbd_thread_stop(struct nbd_thread *t)
 	struct nbd_cmd *cmd;
 	uint32_t i;
 
+	t->stopping = 1;
 	for (i = 0; i < t->nr_conns; i++) {
 		struct nbd_conn *c = &t->conns[i];
 

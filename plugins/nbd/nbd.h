@@ -113,6 +113,7 @@ struct nbd_thread {
 	uint8_t tick_armed;
 	struct __kernel_timespec tick_ts;
 	uint8_t need_poll;		/* a POLL_ADD could not be armed: retry */
+	uint8_t stopping;		/* in thread_exit: complete nothing */
 };
 
 /* Thread SQE cookies: kind << 28 | connection << 16 | generation. */
