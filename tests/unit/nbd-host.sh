@@ -8,6 +8,7 @@
 #  - the server killed twice mid-run and restarted: no error, no mismatch;
 #  - down beyond timeout=: EIO, then IO works again once it is back;
 #  - back with another size: refused (EIO, logged) until the right one returns;
+#  - TLS with a pre-shared key;
 #  - bad input: one line each.
 set -u
 b=${abs_top_builddir:?run through make check}
@@ -62,6 +63,12 @@ flushes=$(grep -c '\.\.\.Flush .*return=0' $d/log)
 big=$(grep -c 'Write .*count=0x100000 ' $d/log)
 [ "$big" -eq 0 ] || fail "1M writes were not split for a 64K server"
 ok "no multi-conn: FLUSH on all 4 connections ($flushes), 1M requests split to 64K"
+
+# TLS (PSK) through the asynchronous path; a plain client is refused.
+echo "alice:$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" >$d/keys.psk
+start_server --tls=require --tls-psk=$d/keys.psk memory 64M
+harness -t 2 -q 16 -n 1 "uri=nbds+unix://alice@/?socket=$sock&tls-psk-file=$d/keys.psk"
+ok "TLS (PSK) over nbds+unix://"
 
 # Kill and restart (same socket, same file) twice during a run.
 truncate -s 64M $d/disk.img
