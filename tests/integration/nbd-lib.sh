@@ -12,7 +12,7 @@ NBD_PIDFILE=$SCRATCH/nbd.pid
 eval "lib_$(declare -f on_exit)"
 on_exit() {
 	rc=$?
-	cleanup_devices
+	cleanup_test
 	stop_server
 	(exit $rc)
 	lib_on_exit
