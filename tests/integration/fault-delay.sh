@@ -1,7 +1,7 @@
 #!/bin/bash
-# fault_inject delay_us: every IO takes at least the delay (N sequential
-# direct reads take >= N x delay), and the data still passes through to the
-# loop backend unchanged.
+# fault_inject filter, delay_us over loop: every IO takes at least the delay
+# (N sequential direct reads take >= N x delay), and the data still passes
+# through to loop unchanged.
 . "${srcdir:-.}/lib.sh"
 require_tool cmp
 
@@ -10,7 +10,7 @@ img=$SCRATCH/fi.img
 dd if=/dev/urandom of="$img" bs=1M count=4 status=none
 delay=100000 n=10
 
-id=$(add_dev -t fault_inject --backend loop --delay_us $delay "$img")
+id=$(add_dev --filter fault_inject --delay_us $delay -t loop "$img")
 dev=/dev/ublkb$id
 # One dd: n sequential 4k direct reads, one IO each.
 t0=$(date +%s%N)
@@ -23,14 +23,14 @@ echo "ok: $n reads took $us us (>= $((n * delay)))"
 cmp $dev "$img" || fail "data read through fault_inject differs from the file"
 "$UBLK" del -n $id
 
-# The same reads without the delay are much faster: the delay is ours.
+# The same reads without the filter are much faster: the delay is ours.
 id=$(add_dev -t loop "$img")
 t0=$(date +%s%N)
 dd if=/dev/ublkb$id of=/dev/null bs=4k count=$n iflag=direct status=none || fail "reads failed"
 t1=$(date +%s%N)
 base=$(((t1 - t0) / 1000))
 [ $base -lt $((n * delay / 2)) ] || fail "without delay $n reads took $base us: cannot observe a $delay us delay"
-echo "ok: without delay_us: $base us"
+echo "ok: without fault_inject: $base us"
 "$UBLK" del -n $id
 assert_no_devices
 pass "$n reads: $((us / n)) us each with delay_us=$delay, $((base / n)) us without"
