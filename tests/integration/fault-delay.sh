@@ -1,6 +1,7 @@
 #!/bin/bash
 # fault_inject filter, delay_us over loop: every IO takes at least the delay
-# (N sequential direct reads take >= N x delay), and the data still passes
+# (N sequential direct reads take >= N x delay, a delay long enough to stand
+# out of a loaded VM's own latency), and the data still passes
 # through to loop unchanged.
 . "${srcdir:-.}/lib.sh"
 require_tool cmp
@@ -8,9 +9,9 @@ require_tool cmp
 scratch_dir
 img=$SCRATCH/fi.img
 dd if=/dev/urandom of="$img" bs=1M count=4 status=none
-delay=100000 n=10
+delay=300000 n=5
 
-id=$(add_dev --filter fault_inject --delay_us $delay -t loop "$img")
+id=$(add_dev --filter fault_inject --delay_us $delay -t loop "$img") || exit 1
 dev=/dev/ublkb$id
 # One dd: n sequential 4k direct reads, one IO each.
 t0=$(date +%s%N)
@@ -24,7 +25,7 @@ cmp $dev "$img" || fail "data read through fault_inject differs from the file"
 "$UBLK" del -n $id
 
 # The same reads without the filter are much faster: the delay is ours.
-id=$(add_dev -t loop "$img")
+id=$(add_dev -t loop "$img") || exit 1
 t0=$(date +%s%N)
 dd if=/dev/ublkb$id of=/dev/null bs=4k count=$n iflag=direct status=none || fail "reads failed"
 t1=$(date +%s%N)

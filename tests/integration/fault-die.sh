@@ -4,7 +4,7 @@
 # instead of hanging, and `del -a` cleans up.
 . "${srcdir:-.}/lib.sh"
 
-id=$(add_dev --filter fault_inject --die_after 200 -t null --size 64M)
+id=$(add_dev --filter fault_inject --die_after 200 -t null --size 64M) || exit 1
 dev=/dev/ublkb$id
 pid=$(dev_pid $id)
 process_alive "$pid" || fail "daemon $pid not running after add"

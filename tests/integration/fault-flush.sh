@@ -3,7 +3,7 @@
 # cache (null has none), the write itself works, fsync gets EIO.
 . "${srcdir:-.}/lib.sh"
 
-id=$(add_dev --filter fault_inject --fail_ops flush -t null --size 64M)
+id=$(add_dev --filter fault_inject --fail_ops flush -t null --size 64M) || exit 1
 dev=/dev/ublkb$id
 grep -q "write back" /sys/block/ublkb$id/queue/write_cache ||
 	fail "no write cache: $(cat /sys/block/ublkb$id/queue/write_cache)"

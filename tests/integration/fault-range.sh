@@ -10,7 +10,7 @@ truncate -s 32M "$img" "$a" "$b"
 check() {
 	what=$1
 	shift
-	id=$(add_dev --filter fault_inject --fail_range 1M-2M "$@")
+	id=$(add_dev --filter fault_inject --fail_range 1M-2M "$@") || exit 1
 	dev=/dev/ublkb$id
 	out=$(dd if=$dev of=/dev/null bs=4k count=1 skip=384 iflag=direct 2>&1) &&
 		fail "$what: read inside fail_range succeeded"

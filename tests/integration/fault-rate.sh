@@ -3,7 +3,7 @@
 # some fail and some do not.
 . "${srcdir:-.}/lib.sh"
 
-id=$(add_dev --filter fault_inject --fail_ops read --error_rate 50% -t null --size 64M)
+id=$(add_dev --filter fault_inject --fail_ops read --error_rate 50% -t null --size 64M) || exit 1
 dev=/dev/ublkb$id
 failed=0 i=0
 while [ $i -lt 40 ]; do

@@ -12,7 +12,7 @@ scratch_dir
 img=$SCRATCH/zc.img
 truncate -s 32M "$img"
 
-id=$(add_dev --filter fault_inject --fail_range 30M-31M -t loop -q 2 -z "$img")
+id=$(add_dev --filter fault_inject --fail_range 30M-31M -t loop -q 2 -z "$img") || exit 1
 dev=/dev/ublkb$id
 run_fio zc-fi --filename=$dev --rw=randwrite --bs=64k --iodepth=32 --size=16M \
 	--verify=crc32c --do_verify=1 --verify_fatal=1 --verify_state_save=0

@@ -4,7 +4,7 @@
 . "${srcdir:-.}/lib.sh"
 . "${srcdir:-.}/filter-lib.sh"
 
-id=$(add_dev --filter qos --qos.iops 500 -t null --size 1G)
+id=$(add_dev --filter qos --qos.iops 500 -t null --size 1G) || exit 1
 run_fio qos-iops --filename=/dev/ublkb$id --rw=randread --bs=4k --iodepth=32 \
 	--runtime=10 --time_based
 iops=$(fio_field qos-iops 8)

@@ -6,8 +6,8 @@
 . "${srcdir:-.}/lib.sh"
 . "${srcdir:-.}/filter-lib.sh"
 
-lim=$(add_dev --filter qos --qos.iops 500 -t null --size 1G)
-free=$(add_dev -t null --size 1G)
+lim=$(add_dev --filter qos --qos.iops 500 -t null --size 1G) || exit 1
+free=$(add_dev -t null --size 1G) || exit 1
 job="--rw=randread --bs=4k --iodepth=32 --runtime=10 --time_based"
 
 run_fio alone --filename=/dev/ublkb$free $job

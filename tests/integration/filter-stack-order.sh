@@ -22,7 +22,7 @@ run_reads() {
 
 tr=$SCRATCH/outer.log
 id=$(add_dev --filter trace --filter fault_inject --trace.file "$tr" --fail_range 1M-2M \
-	-t loop "$img")
+	-t loop "$img") || exit 1
 run_reads $id "trace, fault_inject"
 del_and_wait $id
 grep -q "op=read offset=$((mib + 32768)) length=4096 result=-5 " "$tr" ||
@@ -33,7 +33,7 @@ echo "ok: trace over fault_inject sees: $(grep "offset=$((mib + 32768)) " "$tr" 
 
 tr=$SCRATCH/inner.log
 id=$(add_dev --filter fault_inject --filter trace --trace.file "$tr" --fail_range 1M-2M \
-	-t loop "$img")
+	-t loop "$img") || exit 1
 run_reads $id "fault_inject, trace"
 del_and_wait $id
 grep -q "op=read offset=$((4 * mib)) length=4096 result=4096 " "$tr" ||

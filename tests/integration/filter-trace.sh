@@ -10,7 +10,7 @@ scratch_dir
 img=$SCRATCH/t.img tr=$SCRATCH/trace.log
 truncate -s 64M "$img"
 
-id=$(add_dev --filter trace --trace.file "$tr" -t loop "$img")
+id=$(add_dev --filter trace --trace.file "$tr" -t loop "$img") || exit 1
 dev=/dev/ublkb$id
 # No merging: each fio IO is one request.
 echo 2 >/sys/block/ublkb$id/queue/nomerges || fail "cannot disable merges"
@@ -38,7 +38,7 @@ echo "ok: all $want fio IOs traced with op, offset, length and result"
 
 # Sampling: 1 in 4.
 rm -f "$tr"
-id=$(add_dev --filter trace --trace.file "$tr" --trace.sample 4 -t loop "$img")
+id=$(add_dev --filter trace --trace.file "$tr" --trace.sample 4 -t loop "$img") || exit 1
 run_fio trace-sample --filename=/dev/ublkb$id --rw=write --bs=4k --iodepth=1 --size=1600k
 del_and_wait $id
 n=$(grep -c "op=write " "$tr")

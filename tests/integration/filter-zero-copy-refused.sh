@@ -23,7 +23,7 @@ assert_no_devices
 pgrep -f "$UBLK add" >/dev/null && fail "a daemon was left running"
 
 # Positive control: the filter is loaded and does transform the data.
-id=$(add_dev --plugin-dir "$pdir" --filter data_filter -t loop "$img")
+id=$(add_dev --plugin-dir "$pdir" --filter data_filter -t loop "$img") || exit 1
 dev=/dev/ublkb$id
 dd if=/dev/urandom of=$SCRATCH/pattern bs=64k count=1 status=none
 dd if=$SCRATCH/pattern of=$dev bs=64k seek=1 oflag=direct status=none || fail "dd write"
