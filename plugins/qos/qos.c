@@ -10,12 +10,13 @@
  * requests reach the layers below is the order they arrived (per queue).
  *
  * Buckets are per device, shared by its IO threads (a short mutex: no IO or
- * sleeping inside). An idle bucket holds up to 50 ms of its rate (at least
- * one request): the burst a device gets after a pause. While requests are
- * held it may fill up to 1 s, so a timer that fires late (a busy machine)
- * does not lose the tokens that accrued meanwhile: the rate over a busy
- * period stays the configured one. A request larger than the bucket waits
- * for a full one and leaves it in debt, so any request size works.
+ * sleeping inside). A bucket holds up to 1 s of its rate (at least one
+ * request): a device may burst that much after a pause, and a stall of its
+ * queue thread or of the application (a busy machine: timers that fire late,
+ * processes not scheduled) does not lose the share that accrued meanwhile:
+ * over a busy period the average is the configured rate. A
+ * request larger than the bucket waits for a full one and leaves it in
+ * debt, so any request size works.
  *
  * Costs: every request takes one token of iops; reads of read_iops; writes,
  * discards and write zeroes of write_iops. Only reads and writes move data:
@@ -32,8 +33,7 @@
 #include <ublk/plugin.h>
 
 #define QOS_CK_TIMER	1
-#define QOS_BURST_SEC	0.05	/* idle bucket */
-#define QOS_HELD_SEC	1.0	/* bucket while requests wait */
+#define QOS_BURST_SEC	1.0
 #define QOS_MIN_WAIT_NS	10000
 
 enum {
@@ -49,8 +49,7 @@ static const char *const qos_config_keys[] = {
 
 struct qos_bucket {
 	double rate;		/* tokens per second; 0: unlimited */
-	double burst;		/* most tokens it holds when idle */
-	double held_burst;	/* most tokens it holds while requests wait */
+	double burst;		/* most tokens it holds */
 	double tokens;		/* may go below 0 (debt) */
 };
 
@@ -58,7 +57,6 @@ struct qos_dev {
 	struct qos_bucket b[QOS_NR_BUCKETS];
 	pthread_mutex_t lock;
 	uint64_t last_ns;	/* when the buckets were last refilled */
-	unsigned int nr_held;	/* requests waiting, all threads (under lock) */
 };
 
 /* Held requests of one IO thread: a ring buffer that grows. */
@@ -138,9 +136,6 @@ static int qos_open(void *handle, struct ublk_device_params *params)
 		b->burst = b->rate * QOS_BURST_SEC;
 		if (b->burst < 1)
 			b->burst = 1;
-		b->held_burst = b->rate * QOS_HELD_SEC;
-		if (b->held_burst < b->burst)
-			b->held_burst = b->burst;
 		b->tokens = b->burst;
 		if (b->rate)
 			ublk_log(UBLK_LOG_DEBUG, "qos: %s = %.0f/s", qos_config_keys[i], b->rate);
@@ -192,12 +187,11 @@ static void qos_costs(const struct ublk_request *req, double cost[QOS_NR_BUCKETS
 
 /*
  * Take req's tokens if every bucket it needs has them: return 0. Otherwise
- * take nothing and return how many ns until it can go. held: req is held
- * and leaves the count of held requests if it goes.
+ * take nothing and return how many ns until it can go.
  */
-static uint64_t qos_admit(struct qos_dev *d, const struct ublk_request *req, int held)
+static uint64_t qos_admit(struct qos_dev *d, const struct ublk_request *req)
 {
-	double cost[QOS_NR_BUCKETS], wait = 0, cap;
+	double cost[QOS_NR_BUCKETS], wait = 0;
 	uint64_t now;
 	int i;
 
@@ -211,9 +205,8 @@ static uint64_t qos_admit(struct qos_dev *d, const struct ublk_request *req, int
 		if (!b->rate)
 			continue;
 		b->tokens += b->rate * (double)(now - d->last_ns) / 1e9;
-		cap = d->nr_held ? b->held_burst : b->burst;
-		if (b->tokens > cap)
-			b->tokens = cap;
+		if (b->tokens > b->burst)
+			b->tokens = b->burst;
 		if (!cost[i])
 			continue;
 		need = cost[i] < b->burst ? cost[i] : b->burst;
@@ -221,20 +214,17 @@ static uint64_t qos_admit(struct qos_dev *d, const struct ublk_request *req, int
 			wait = (need - b->tokens) / b->rate;
 	}
 	d->last_ns = now;
-	if (!wait) {
+	if (!wait)
 		for (i = 0; i < QOS_NR_BUCKETS; i++)
 			if (d->b[i].rate)
 				d->b[i].tokens -= cost[i];
-		if (held)
-			d->nr_held--;
-	}
 	pthread_mutex_unlock(&d->lock);
 	if (!wait)
 		return 0;
 	return wait * 1e9 < QOS_MIN_WAIT_NS ? QOS_MIN_WAIT_NS : (uint64_t)(wait * 1e9);
 }
 
-static int qos_push(struct qos_dev *d, struct qos_thread *t, struct ublk_request *req)
+static int qos_push(struct qos_thread *t, struct ublk_request *req)
 {
 	if (t->count == t->cap) {
 		unsigned int cap = t->cap ? t->cap * 2 : 64, i;
@@ -251,9 +241,6 @@ static int qos_push(struct qos_dev *d, struct qos_thread *t, struct ublk_request
 	}
 	t->fifo[(t->head + t->count) % t->cap] = req;
 	t->count++;
-	pthread_mutex_lock(&d->lock);
-	d->nr_held++;
-	pthread_mutex_unlock(&d->lock);
 	return 0;
 }
 
@@ -272,7 +259,7 @@ static void qos_run(struct qos_dev *d, struct qos_thread *t)
 	struct io_uring_sqe *sqe;
 	uint64_t wait = 0;
 
-	while (t->count && !(wait = qos_admit(d, t->fifo[t->head], 1)))
+	while (t->count && !(wait = qos_admit(d, t->fifo[t->head])))
 		ublk_next_queue_io(qos_pop(t));
 	if (!t->count || t->timer_armed)
 		return;
@@ -281,9 +268,6 @@ static void qos_run(struct qos_dev *d, struct qos_thread *t)
 		/* Never hold a request without a wake-up: let the head go early. */
 		if (!t->warned++)
 			ublk_log(UBLK_LOG_WARN, "qos: ring full, a request passes the limit");
-		pthread_mutex_lock(&d->lock);
-		d->nr_held--;
-		pthread_mutex_unlock(&d->lock);
 		ublk_next_queue_io(qos_pop(t));
 		return;
 	}
@@ -299,11 +283,11 @@ static void qos_queue_io(struct ublk_request *req)
 	struct qos_thread *t = req->thread_data;
 
 	/* Behind held requests, or over a limit: wait in line. */
-	if (!t->count && !qos_admit(d, req, 0)) {
+	if (!t->count && !qos_admit(d, req)) {
 		ublk_next_queue_io(req);
 		return;
 	}
-	if (qos_push(d, t, req)) {
+	if (qos_push(t, req)) {
 		ublk_log(UBLK_LOG_ERROR, "qos: out of memory holding a request");
 		ublk_complete(req, -ENOMEM);
 		return;

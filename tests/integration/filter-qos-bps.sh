@@ -7,7 +7,7 @@
 
 id=$(add_dev --filter qos --qos.bps 8M -t null --size 1G) || exit 1
 run_fio qos-bps --filename=/dev/ublkb$id --rw=randread --bs=64k --iodepth=32 \
-	--runtime=10 --time_based
+	--ramp_time=2 --runtime=10 --time_based
 kib=$(fio_field qos-bps 7)
 in_range "$kib" 7373 9011 || fail "qos.bps=8M: fio measured $kib KiB/s"
 "$UBLK" del -n $id
@@ -15,7 +15,7 @@ echo "ok: bps=8M: $kib KiB/s"
 
 id=$(add_dev --filter qos --write_bps 4M -t null --size 1G) || exit 1
 run_fio qos-wbps --filename=/dev/ublkb$id --rw=randrw --rwmixread=50 --bs=64k \
-	--iodepth=32 --runtime=10 --time_based
+	--iodepth=32 --ramp_time=2 --runtime=10 --time_based
 wkib=$(fio_field qos-wbps 48)
 in_range "$wkib" 3686 4505 || fail "qos.write_bps=4M: fio measured $wkib KiB/s of writes"
 "$UBLK" del -n $id

@@ -8,7 +8,7 @@
 
 lim=$(add_dev --filter qos --qos.iops 500 -t null --size 1G) || exit 1
 free=$(add_dev -t null --size 1G) || exit 1
-job="--rw=randread --bs=4k --iodepth=32 --runtime=10 --time_based"
+job="--rw=randread --bs=4k --iodepth=32 --ramp_time=2 --runtime=10 --time_based"
 
 run_fio alone --filename=/dev/ublkb$free $job
 alone=$(fio_field alone 8)

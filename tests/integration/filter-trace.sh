@@ -20,8 +20,10 @@ del_and_wait $id
 [ -s "$tr" ] || fail "trace file $tr is empty"
 head -3 "$tr"
 
-# fio iolog v2: "FILE read|write OFFSET LENGTH"; trace: "... op=OP offset=O length=L result=R ..."
-awk '$2 == "read" || $2 == "write" { print $2, $3, $4 }' $SCRATCH/fio.iolog | sort >$SCRATCH/want
+# fio iolog: "[MSEC] FILE read|write OFFSET LENGTH" (v3 has MSEC, v2 not);
+# trace: "... op=OP offset=O length=L result=R latency_us=US"
+awk '$2 == "read" || $2 == "write" { print $2, $3, $4 }
+     $3 == "read" || $3 == "write" { print $3, $4, $5 }' $SCRATCH/fio.iolog | sort >$SCRATCH/want
 sed -n 's/.* op=\([a-z_]*\) offset=\([0-9]*\) length=\([0-9]*\) result=\([-0-9]*\) latency_us=[0-9]*$/\1 \2 \3 \4/p' "$tr" \
 	>$SCRATCH/got.all
 [ "$(wc -l <$SCRATCH/got.all)" = "$(wc -l <"$tr")" ] || fail "malformed trace lines: $(grep -v latency_us= "$tr" | head -3)"
