@@ -1,8 +1,8 @@
 #!/bin/bash
 # While a qos.iops=500 device holds requests, an unlimited device is served
 # at full speed: its IOPS with the limited device busy are at least half of
-# its IOPS alone (the VM has 2 vCPUs shared by both fio jobs), and far above
-# 500; the limited one still measures 450-550.
+# its IOPS alone (the VM has 2 vCPUs shared by both fio jobs) and at least
+# twice the limit; the limited one still measures 450-550.
 . "${srcdir:-.}/lib.sh"
 . "${srcdir:-.}/filter-lib.sh"
 
@@ -21,7 +21,7 @@ limited=$(fio_field limited 8)
 echo "unlimited alone $alone IOPS, beside the limited device $shared IOPS; limited $limited IOPS"
 in_range "$limited" 450 550 || fail "qos.iops=500 beside another device: $limited IOPS"
 [ $((shared * 2)) -ge "$alone" ] || fail "unlimited device slowed from $alone to $shared IOPS"
-[ "$shared" -ge 5000 ] || fail "unlimited device only $shared IOPS"
+[ "$shared" -ge 1000 ] || fail "unlimited device only $shared IOPS"
 "$UBLK" del -n $lim
 "$UBLK" del -n $free
 assert_no_devices
