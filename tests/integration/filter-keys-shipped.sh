@@ -21,7 +21,7 @@ expect_fail "^ublk-server: --fail_range: filter fault_inject: fail_range: '2M-1M
 	"$UBLK" add --filter fault_inject --fail_range 2M-1M -t null
 expect_fail "^ublk-server: --error_rate: filter fault_inject: error_rate: '2' is not a probability from 0 to 1 or a percentage (e.g. 0.01, 1%)$" \
 	"$UBLK" add --filter fault_inject --error_rate 2 -t null
-expect_fail "^ublk-server: --fail_ops: filter fault_inject: fail_ops: 'read,trim' is not a comma list of read, write, flush, discard, write_zeroes$" \
+expect_fail "^ublk-server: --fault_inject.fail_ops: filter fault_inject: fail_ops: 'read,trim' is not a comma list of read, write, flush, discard, write_zeroes$" \
 	"$UBLK" add --filter fault_inject --fault_inject.fail_ops read,trim -t null
 expect_fail "^ublk-server: --fault_inject.die_after: filter fault_inject: die_after: 'soon' is not a number of IOs$" \
 	"$UBLK" add --filter fault_inject --fault_inject.die_after soon -t null
