@@ -49,5 +49,5 @@ expect_fail "no backing files: give one or more paths (file=PATH)$" "$UBLK" add 
 assert_no_devices
 
 assert_no_devices
-pgrep -f "$UBLK add" >/dev/null && fail "a daemon was left running"
+assert_no_daemons
 pass
