@@ -10,6 +10,7 @@ pid=$(dev_pid $id)
 timeout 90 fio --name=qdel --filename=/dev/ublkb$id --ioengine=io_uring --direct=1 \
 	--rw=randread --bs=4k --iodepth=32 --runtime=60 --time_based >/tmp/fio.qdel.out 2>&1 &
 fpid=$!
+track_pid $fpid
 sleep 3
 kill -0 $fpid 2>/dev/null || fail "fio ended early: $(tail -5 /tmp/fio.qdel.out)"
 

@@ -14,6 +14,7 @@ run_fio alone --filename=/dev/ublkb$free $job
 alone=$(fio_field alone 8)
 run_fio limited --filename=/dev/ublkb$lim $job &
 bg=$!
+track_pid $bg
 run_fio shared --filename=/dev/ublkb$free $job
 wait $bg || fail "fio on the limited device failed"
 shared=$(fio_field shared 8)
