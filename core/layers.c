@@ -153,6 +153,9 @@ static int route_key(const struct device *dev, const struct config_kv *kv, const
 		return -1;
 	}
 	*key = kv->key;
+	/* A positional argument is a backing file for the target, never a filter's. */
+	if (!strncmp(kv->origin, "argument '", 10))
+		return (int)n - 1;
 	for (i = 0; i < n; i++) {
 		if (!lists_key(&dev->layers[i], kv->key))
 			continue;

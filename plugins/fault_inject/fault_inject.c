@@ -1,27 +1,25 @@
 // SPDX-License-Identifier: MIT
 /*
- * fault_inject: wraps another target (null by default, or `backend = loop`
- * with that target's keys) and injects delays, errors and daemon death.
+ * fault_inject: a filter that injects delays, errors and daemon death into
+ * the requests going down to the layers below it (any target, or another
+ * filter): `--filter fault_inject -t loop ...` or `filters = fault_inject`.
  *
- * The backend is the sibling NAME.so next to this one, loaded and checked as
- * the host does, given the same host table. Every key this plugin does not
- * know goes to the backend's config. On each IO:
+ * On each request:
  *   die_after reached  -> SIGKILL to the daemon (for recovery tests)
- *   delay_us           -> an IORING_OP_TIMEOUT SQE first (cookie with
- *                         FI_MARK, the top bit: backends must not use it)
- *   error selected     -> ublk_complete(req, -errno)
- *   else               -> the backend's queue_io, with req->handle,
- *                         thread_data and priv switched to the backend's for
- *                         the duration of each backend callback.
+ *   delay_us           -> a timer SQE first; the request goes on from io_done
+ *   error selected     -> ublk_complete(req, -errno): the layers below never
+ *                         see it
+ *   else               -> ublk_next_queue_io(req)
+ * Completions pass back up unchanged (no complete() callback). It never
+ * touches request data, so zero copy passes through it.
  */
-#include <dlfcn.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,23 +27,15 @@
 
 #include <ublk/plugin.h>
 
-#define FI_MARK			0x80000000U
-#define FI_CK_DELAY		(FI_MARK | 1)
-/* Our part of req->priv, then the backend's. */
-#define FI_HDR_SIZE		64
-#define FI_BACKEND_PRIV_MAX	8192
+#define FI_CK_DELAY	1
 
+/* Per request (zeroed by the host for each one). */
 struct fi_req {
-	struct __kernel_timespec ts;
-};
-
-struct fi_kv {
-	char *key;
-	char *value;
+	struct __kernel_timespec ts;	/* the delay timer's, read by the kernel at submit */
+	int counted;			/* die_after counted it (queue_io may run twice) */
 };
 
 struct fi_dev {
-	/* What to inject. */
 	uint64_t delay_us;
 	int rate_set;
 	double error_rate;		/* 0..1 */
@@ -56,19 +46,9 @@ struct fi_dev {
 	int die_set;
 	uint64_t die_after;
 	atomic_uint_fast64_t nr_ios;
-
-	/* The backend. */
-	char *backend_name;
-	void *dl;
-	struct ublk_plugin be;		/* zero beyond what the backend knows */
-	void *be_handle;
-	int be_created;
-	struct fi_kv *deferred;		/* keys seen before `backend` */
-	unsigned int nr_deferred;
 };
 
 struct fi_thread {
-	void *be_data;
 	uint64_t rng;
 };
 
@@ -94,113 +74,6 @@ static int fi_create(void **handle)
 	d->error = EIO;
 	atomic_init(&d->nr_ios, 0);
 	*handle = d;
-	return 0;
-}
-
-/* The directory this .so was loaded from. */
-static int own_dir(char *dir, size_t len)
-{
-	Dl_info info;
-	const char *slash;
-
-	if (!dladdr((void *)own_dir, &info) || !info.dli_fname)
-		return -1;
-	slash = strrchr(info.dli_fname, '/');
-	if (!slash) {
-		snprintf(dir, len, ".");
-		return 0;
-	}
-	if ((size_t)(slash - info.dli_fname) >= len)
-		return -1;
-	memcpy(dir, info.dli_fname, (size_t)(slash - info.dli_fname));
-	dir[slash - info.dli_fname] = '\0';
-	return 0;
-}
-
-/* dlopen NAME.so beside us and check it as the host checks a plugin. */
-static int fi_load_backend(struct fi_dev *d, const char *name)
-{
-	static const struct {
-		size_t offset;
-		const char *name;
-	} required[] = {
-		{ offsetof(struct ublk_plugin, create), "create" },
-		{ offsetof(struct ublk_plugin, config), "config" },
-		{ offsetof(struct ublk_plugin, open), "open" },
-		{ offsetof(struct ublk_plugin, queue_io), "queue_io" },
-		{ offsetof(struct ublk_plugin, close), "close" },
-	};
-	char dir[PATH_MAX], path[PATH_MAX + 64];
-	const struct ublk_plugin *p;
-	ublk_plugin_entry_fn entry;
-	unsigned int i;
-
-	if (!*name || strchr(name, '/') || !strcmp(name, "fault_inject")) {
-		ublk_error("backend: '%s' is not a target fault_inject can wrap", name);
-		return -1;
-	}
-	if (own_dir(dir, sizeof(dir))) {
-		ublk_error("backend: cannot find the plugin directory");
-		return -1;
-	}
-	snprintf(path, sizeof(path), "%s/%s.so", dir, name);
-	if (access(path, F_OK)) {
-		ublk_error("backend: unknown target '%s': %s not found", name, path);
-		return -1;
-	}
-	d->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (!d->dl) {
-		ublk_error("backend: cannot load %s: %s", path, dlerror());
-		return -1;
-	}
-	entry = (ublk_plugin_entry_fn)dlsym(d->dl, UBLK_PLUGIN_ENTRY_SYMBOL);
-	if (!entry) {
-		ublk_error("backend: %s is not a ublk-server plugin", path);
-		return -1;
-	}
-	p = entry(ublk_host);
-	if (!p) {
-		ublk_error("backend: plugin %s refused to register", path);
-		return -1;
-	}
-	if (p->abi_major != UBLK_PLUGIN_ABI_MAJOR ||
-	    p->struct_size < UBLK_FIELD_END(struct ublk_plugin, close)) {
-		ublk_error("backend: plugin %s has ABI version %u.%u, fault_inject needs %u.x",
-			   path, p->abi_major, p->abi_minor, UBLK_PLUGIN_ABI_MAJOR);
-		return -1;
-	}
-	memcpy(&d->be, p, p->struct_size < sizeof(d->be) ? p->struct_size : sizeof(d->be));
-	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
-		void *fn;
-
-		memcpy(&fn, (const char *)&d->be + required[i].offset, sizeof(fn));
-		if (!fn) {
-			ublk_error("backend: plugin %s lacks the required callback '%s'",
-				   path, required[i].name);
-			return -1;
-		}
-	}
-	if (d->be.request_priv_size > FI_BACKEND_PRIV_MAX) {
-		ublk_error("backend: target %s needs %u bytes of request state, fault_inject has %u",
-			   name, d->be.request_priv_size, FI_BACKEND_PRIV_MAX);
-		return -1;
-	}
-	if (d->be.create(&d->be_handle))
-		return -1;	/* its ublk_error stands */
-	d->be_created = 1;
-	return 0;
-}
-
-/* Create the backend and give it the keys that came before we knew it. */
-static int fi_start_backend(struct fi_dev *d, const char *name)
-{
-	unsigned int i;
-
-	if (fi_load_backend(d, name))
-		return -1;
-	for (i = 0; i < d->nr_deferred; i++)
-		if (d->be.config(d->be_handle, d->deferred[i].key, d->deferred[i].value))
-			return -1;
 	return 0;
 }
 
@@ -283,20 +156,7 @@ static int parse_range(const char *s, uint64_t *start, uint64_t *end)
 static int fi_config(void *handle, const char *key, const char *value)
 {
 	struct fi_dev *d = handle;
-	struct fi_kv *kv;
 
-	if (!strcmp(key, "backend")) {
-		if (d->backend_name) {
-			ublk_error("backend: given twice ('%s' and '%s')", d->backend_name, value);
-			return -1;
-		}
-		d->backend_name = strdup(value);
-		if (!d->backend_name) {
-			ublk_error("out of memory");
-			return -1;
-		}
-		return fi_start_backend(d, value);
-	}
 	if (!strcmp(key, "delay_us")) {
 		if (ublk_parse_uint(value, &d->delay_us) || d->delay_us > 60000000) {
 			ublk_error("delay_us: '%s' is not a number of microseconds up to 60000000",
@@ -347,30 +207,15 @@ static int fi_config(void *handle, const char *key, const char *value)
 		d->die_set = 1;
 		return 0;
 	}
-
-	/* Everything else is the backend's. */
-	if (d->be_created)
-		return d->be.config(d->be_handle, key, value);
-	kv = realloc(d->deferred, (d->nr_deferred + 1) * sizeof(*kv));
-	if (!kv) {
-		ublk_error("out of memory");
-		return -1;
-	}
-	d->deferred = kv;
-	kv[d->nr_deferred].key = strdup(key);
-	kv[d->nr_deferred].value = strdup(value);
-	if (!kv[d->nr_deferred].key || !kv[d->nr_deferred].value) {
-		free(kv[d->nr_deferred].key);
-		free(kv[d->nr_deferred].value);
-		ublk_error("out of memory");
-		return -1;
-	}
-	d->nr_deferred++;
-	return 0;
+	ublk_error("unknown parameter '%s' for filter fault_inject", key);
+	return -1;
 }
 
+static const char *const fi_config_keys[] = {
+	"delay_us", "error_rate", "fail_ops", "fail_range", "errno", "die_after", NULL
+};
+
 #define fi_config_help \
-	"backend=TARGET     the target to wrap (default null); its keys pass through\n" \
 	"delay_us=N         delay every IO by N microseconds\n" \
 	"error_rate=P       fail a selected IO with probability P (0..1 or N%)\n" \
 	"fail_ops=LIST      fail only these: read,write,flush,discard,write_zeroes\n" \
@@ -380,38 +225,25 @@ static int fi_config(void *handle, const char *key, const char *value)
 	"                   errnos it does not know, e.g. EROFS, to EIO)\n" \
 	"die_after=N        SIGKILL the daemon on IO number N+1\n" \
 	"Errors are injected when fail_ops, fail_range or error_rate is set; an IO\n" \
-	"must match all of those given.\n"
-
-static int fi_config_complete(void *handle)
-{
-	struct fi_dev *d = handle;
-
-	if (!d->be_created && fi_start_backend(d, "null"))
-		return -1;
-	if (d->be.config_complete)
-		return d->be.config_complete(d->be_handle);
-	return 0;
-}
+	"must match all of those given. Failed IOs never reach the layers below.\n"
 
 static int fi_open(void *handle, struct ublk_device_params *params)
 {
 	struct fi_dev *d = handle;
 
-	if (d->be.open(d->be_handle, params))
-		return -1;
-	/* Failing flushes needs flushes: claim a write cache if the backend has none. */
+	/* Failing flushes needs flushes: claim a write cache if the layers below have none. */
 	if (d->fail_ops & (1U << UBLK_OP_FLUSH))
 		params->attrs |= UBLK_DEV_VOLATILE_CACHE;
-	ublk_log(UBLK_LOG_DEBUG, "fault_inject over %s: delay %" PRIu64 " us, errno %d",
-		 d->backend_name ? d->backend_name : "null", d->delay_us, d->error);
+	ublk_log(UBLK_LOG_DEBUG, "fault_inject: delay %" PRIu64 " us, errno %d",
+		 d->delay_us, d->error);
 	return 0;
 }
 
 static int fi_thread_init(void *handle, uint32_t thread_index, void **thread_data)
 {
-	struct fi_dev *d = handle;
 	struct fi_thread *t = calloc(1, sizeof(*t));
 
+	(void)handle;
 	if (!t) {
 		ublk_error("out of memory");
 		return -1;
@@ -420,24 +252,14 @@ static int fi_thread_init(void *handle, uint32_t thread_index, void **thread_dat
 		 (0x9e3779b97f4a7c15ULL * (thread_index + 1));
 	if (!t->rng)
 		t->rng = 1;
-	if (d->be.thread_init && d->be.thread_init(d->be_handle, thread_index, &t->be_data)) {
-		free(t);
-		return -1;
-	}
 	*thread_data = t;
 	return 0;
 }
 
 static void fi_thread_exit(void *handle, void *thread_data)
 {
-	struct fi_dev *d = handle;
-	struct fi_thread *t = thread_data;
-
-	if (!t)
-		return;
-	if (d->be.thread_exit)
-		d->be.thread_exit(d->be_handle, t->be_data);
-	free(t);
+	(void)handle;
+	free(thread_data);
 }
 
 /* xorshift64*: a uniform double in [0, 1). */
@@ -469,35 +291,15 @@ static int fi_should_fail(struct fi_dev *d, struct ublk_request *req)
 	return 1;
 }
 
-/* Run a backend callback with req switched to the backend's view. */
-#define FI_AS_BACKEND(d, req, call) do { \
-	void *h_ = (req)->handle, *td_ = (req)->thread_data, *p_ = (req)->priv; \
-	(req)->handle = (d)->be_handle; \
-	(req)->thread_data = ((struct fi_thread *)td_)->be_data; \
-	(req)->priv = (char *)p_ + FI_HDR_SIZE; \
-	call; \
-	(req)->handle = h_; \
-	(req)->thread_data = td_; \
-	(req)->priv = p_; \
-} while (0)
-
 /* After the delay, if any: fail or pass on. */
 static void fi_proceed(struct ublk_request *req)
 {
 	struct fi_dev *d = req->handle;
 
-	if (fi_should_fail(d, req)) {
+	if (fi_should_fail(d, req))
 		ublk_complete(req, -d->error);
-		return;
-	}
-	if (req->data_mode == UBLK_DATA_FIXED &&
-	    !(d->be.caps & (UBLK_CAP_ZERO_COPY | UBLK_CAP_NO_DATA))) {
-		ublk_log(UBLK_LOG_ERROR, "fault_inject: backend %s cannot do zero copy",
-			 d->backend_name ? d->backend_name : "null");
-		ublk_complete(req, -EOPNOTSUPP);
-		return;
-	}
-	FI_AS_BACKEND(d, req, d->be.queue_io(req));
+	else
+		ublk_next_queue_io(req);
 }
 
 static void fi_queue_io(struct ublk_request *req)
@@ -505,7 +307,7 @@ static void fi_queue_io(struct ublk_request *req)
 	struct fi_dev *d = req->handle;
 	struct fi_req *fr = req->priv;
 
-	if (d->die_set) {
+	if (d->die_set && !fr->counted) {
 		uint64_t n = atomic_fetch_add(&d->nr_ios, 1);
 
 		if (n >= d->die_after) {
@@ -514,12 +316,16 @@ static void fi_queue_io(struct ublk_request *req)
 			kill(getpid(), SIGKILL);
 			/* Not reached. */
 		}
+		fr->counted = 1;
 	}
 	if (d->delay_us) {
-		struct io_uring_sqe *sqe = ublk_get_sqe(req, FI_CK_DELAY);
+		struct io_uring_sqe *sqe;
+		int ret = ublk_get_sqes(req, FI_CK_DELAY, 1, (void **)&sqe);
 
-		if (!sqe) {
-			ublk_complete(req, -EAGAIN);
+		if (ret == -EAGAIN)
+			return;	/* the host calls queue_io again when the ring has room */
+		if (ret) {
+			ublk_complete(req, ret);
 			return;
 		}
 		fr->ts.tv_sec = (long long)(d->delay_us / 1000000);
@@ -532,52 +338,31 @@ static void fi_queue_io(struct ublk_request *req)
 
 static void fi_io_done(struct ublk_request *req, uint32_t cookie, int res)
 {
-	struct fi_dev *d = req->handle;
-
-	if (cookie == FI_CK_DELAY) {
-		/* -ETIME: the delay is over. */
-		fi_proceed(req);
-		return;
-	}
-	if (!d->be.io_done) {
+	(void)res;	/* -ETIME: the delay is over */
+	if (cookie != FI_CK_DELAY) {
+		ublk_log(UBLK_LOG_ERROR, "fault_inject: completion with unknown cookie %u", cookie);
 		ublk_complete(req, -EIO);
 		return;
 	}
-	FI_AS_BACKEND(d, req, d->be.io_done(req, cookie, res));
+	fi_proceed(req);
 }
 
 static void fi_close(void *handle)
 {
-	struct fi_dev *d = handle;
-	unsigned int i;
-
-	if (d->be_created)
-		d->be.close(d->be_handle);
-	if (d->dl)
-		dlclose(d->dl);
-	for (i = 0; i < d->nr_deferred; i++) {
-		free(d->deferred[i].key);
-		free(d->deferred[i].value);
-	}
-	free(d->deferred);
-	free(d->backend_name);
-	free(d);
+	free(handle);
 }
 
-_Static_assert(sizeof(struct fi_req) <= FI_HDR_SIZE, "fault_inject header too big");
-
-static const struct ublk_plugin fi_plugin = {
-	UBLK_PLUGIN_HEADER,
+static const struct ublk_filter fi_filter = {
+	UBLK_FILTER_HEADER,
 	.name = "fault_inject",
 	.version = PACKAGE_VERSION,
-	.description = "wraps a target and injects delays, errors and crashes",
+	.description = "injects delays, errors and crashes into the requests of the layers below",
 	.config_help = fi_config_help,
-	/* Zero copy is passed to the backend; refused per IO if it cannot. */
-	.caps = UBLK_CAP_ZERO_COPY,
-	.request_priv_size = FI_HDR_SIZE + FI_BACKEND_PRIV_MAX,
+	.config_keys = fi_config_keys,
+	.caps = UBLK_CAP_ZERO_COPY,	/* never touches data */
+	.request_priv_size = sizeof(struct fi_req),
 	.create = fi_create,
 	.config = fi_config,
-	.config_complete = fi_config_complete,
 	.open = fi_open,
 	.thread_init = fi_thread_init,
 	.thread_exit = fi_thread_exit,
@@ -586,4 +371,4 @@ static const struct ublk_plugin fi_plugin = {
 	.close = fi_close,
 };
 
-UBLK_REGISTER_PLUGIN(fi_plugin)
+UBLK_REGISTER_FILTER(fi_filter)

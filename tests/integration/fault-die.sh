@@ -1,10 +1,10 @@
 #!/bin/bash
-# fault_inject die_after=N: on IO N+1 the daemon SIGKILLs itself; the
-# process is gone, the device is no longer LIVE, IO to it fails instead of
-# hanging, and `del -a` cleans up.
+# fault_inject filter, die_after=N over null: on IO N+1 the daemon SIGKILLs
+# itself; the process is gone, the device is no longer LIVE, IO to it fails
+# instead of hanging, and `del` cleans up.
 . "${srcdir:-.}/lib.sh"
 
-id=$(add_dev -t fault_inject --die_after 200 --size 64M)
+id=$(add_dev --filter fault_inject --die_after 200 -t null --size 64M) || exit 1
 dev=/dev/ublkb$id
 pid=$(dev_pid $id)
 process_alive "$pid" || fail "daemon $pid not running after add"
@@ -20,6 +20,6 @@ state=$(dev_state $id)
 [ "$state" != LIVE ] || fail "device $id still LIVE after its daemon died"
 echo "ok: daemon $pid died, device state $state, dd: $(printf '%s\n' "$out" | head -1)"
 
-"$UBLK" del -a || fail "del -a"
+"$UBLK" del -n $id || fail "del -n $id"
 assert_no_devices
 pass

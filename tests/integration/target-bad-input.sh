@@ -48,22 +48,6 @@ expect_fail "^ublk-server: argument '$s/nosuch.img': backing file '$s/nosuch.img
 expect_fail "no backing files: give one or more paths (file=PATH)$" "$UBLK" add -t stripe
 assert_no_devices
 
-# fault_inject
-expect_fail "^ublk-server: --backend: backend: unknown target 'nosuch': .*/nosuch.so not found$" \
-	"$UBLK" add -t fault_inject --backend nosuch
-expect_fail "^ublk-server: --errno: errno: 'EWHAT' is not an errno name (EIO, ENOSPC, ...) or number$" \
-	"$UBLK" add -t fault_inject --errno EWHAT
-expect_fail "^ublk-server: --fail_range: fail_range: '2M-1M' is not START-END with START < END (e.g. 1M-2M)$" \
-	"$UBLK" add -t fault_inject --fail_range 2M-1M
-expect_fail "^ublk-server: --error_rate: error_rate: '2' is not a probability from 0 to 1 or a percentage (e.g. 0.01, 1%)$" \
-	"$UBLK" add -t fault_inject --error_rate 2
-expect_fail "^ublk-server: --fail_ops: fail_ops: 'read,trim' is not a comma list of read, write, flush, discard, write_zeroes$" \
-	"$UBLK" add -t fault_inject --fail_ops read,trim
-# A backend's own errors come through, with the backend's keys.
-expect_fail "backing file '$s/nosuch.img': No such file or directory$" \
-	"$UBLK" add -t fault_inject --backend loop $s/nosuch.img
-expect_fail "target fault_inject: '$s/tiny.img' is too small" \
-	"$UBLK" add -t fault_inject --backend loop $s/tiny.img
 assert_no_devices
 assert_no_daemons
 pass
