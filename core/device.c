@@ -303,6 +303,8 @@ int device_start(struct device *dev, int recover_id)
 		goto err_ctrl;
 	if (add_or_recover(dev, recover_id))
 		goto err_ctrl;
+	/* Findable from here: a layer may ask for a resize at its first request (partition scan). */
+	live_add(dev);
 	if (open_cdev(dev))
 		goto err_del;
 	if (queues_init(dev))
@@ -345,7 +347,6 @@ int device_start(struct device *dev, int recover_id)
 		}
 	}
 	ctrl_get_dev_info(&dev->ctrl, dev->dev_id, &dev->info);
-	live_add(dev);
 	return 0;
 
 err_threads:
@@ -363,6 +364,7 @@ err_cdev:
 	close(dev->cdev_fd);
 	dev->cdev_fd = -1;
 err_del:
+	live_remove(dev);
 	/* A device we added goes; one we were recovering stays recoverable. */
 	if (dev->added) {
 		ctrl_del_dev(&dev->ctrl, dev->dev_id);
