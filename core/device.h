@@ -111,7 +111,7 @@ struct device {
 	int read_only;			/* refuse writes, discards and zeroes */
 	unsigned int resizes_running;	/* device_resized() workers, under lock */
 	uint64_t resize_want;		/* the largest size asked for, under lock */
-	struct device *next_live;	/* started devices, for device_resized() */
+	struct device *next_live;	/* started devices (device_resize.c) */
 	int batch;			/* UBLK_F_BATCH_IO: PREP/FETCH/COMMIT_IO_CMDS */
 	const struct cmd_ops *cmd;	/* the per-IO or the batch command set */
 	struct ctrl ctrl;
@@ -150,8 +150,5 @@ void device_wait(struct device *dev);
 int device_stop(struct device *dev);
 /* Release everything; delete the kernel device when del_dev is set. */
 void device_destroy(struct device *dev, int del_dev);
-
-/* Host service behind ublk_device_resized() (any thread). */
-int device_resized(void *handle, uint64_t new_size);
 
 #endif

@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: MIT
+/*
+ * Loading a target or filter .so: found in the plugin directory, handed the
+ * host's service table (host_services.c), its ABI and callbacks checked, its
+ * struct copied at the host's size.
+ */
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
@@ -8,18 +13,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dev_config.h"
-#include "device.h"
-#include "io_loop.h"
-#include "log.h"
-#include "parse.h"
+#include "host_services.h"
 #include "loader.h"
+#include "log.h"
 #include "plugin_trust.h"
-#include "simple_api.h"
 
 static char *plugin_dir;
 static struct loaded_plugin *loaded;
-static __thread char last_error[512];
 
 void plugin_set_dir(const char *dir)
 {
@@ -37,59 +37,6 @@ const char *plugin_get_dir(void)
 		return env;
 	return PLUGIN_DIR;
 }
-
-const char *plugin_error(const char *fallback)
-{
-	return last_error[0] ? last_error : fallback;
-}
-
-void plugin_clear_error(void)
-{
-	last_error[0] = '\0';
-}
-
-static void host_vlog(int level, const char *fmt, va_list ap)
-{
-	log_vmsg(level, fmt, ap);
-}
-
-static void host_verror(const char *fmt, va_list ap)
-{
-	vsnprintf(last_error, sizeof(last_error), fmt, ap);
-}
-
-static int host_parse_bool(const char *str, int *value)
-{
-	return parse_bool(str, value);
-}
-
-/* A simple-API layer's handle is its worker pool: find it by the plugin's. */
-static int host_device_resized(void *handle, uint64_t new_size)
-{
-	int ret = device_resized(handle, new_size);
-	struct simple_dev *sd;
-
-	if (ret == -ENODEV && (sd = simple_dev_find(handle)))
-		ret = device_resized(sd, new_size);
-	return ret;
-}
-
-const struct ublk_host host_services = {
-	.struct_size = sizeof(struct ublk_host),
-	.abi_major = UBLK_PLUGIN_ABI_MAJOR,
-	.abi_minor = UBLK_PLUGIN_ABI_MINOR,
-	.vlog = host_vlog,
-	.verror = host_verror,
-	.get_sqe = io_get_target_sqe,
-	.complete = io_complete,
-	.parse_size = parse_size,
-	.parse_bool = host_parse_bool,
-	.parse_uint = parse_uint,
-	.get_sqes = io_get_target_sqes,
-	.get_thread_sqe = io_get_thread_sqe,
-	.next_queue_io = io_next_queue_io,
-	.device_resized = host_device_resized,
-};
 
 /*
  * While plugin_probe() runs, a load error is kept for the caller (the first
