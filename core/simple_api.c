@@ -19,6 +19,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "host_services.h"
 #include "loader.h"
 #include "log.h"
 #include "parse.h"
