@@ -94,7 +94,7 @@ static int serve_device(struct cli_args *args, int recover, int detached)
 		log_error("signalfd: %s", strerror(-sfd));
 		goto err;
 	}
-	if (device_start(dev, recover)) {
+	if (device_start(dev, recover ? args->dev.dev_id : DEVICE_ADD)) {
 		close(sfd);
 		goto err;
 	}

@@ -66,20 +66,15 @@ int daemon_start_device(struct daemon *dm, struct ddev *d, struct device *dev)
 {
 	struct dev_config *cfg = &d->ini->cfg;
 	struct daemon_state st;
-	int rid, saved, ret;
+	int rid, ret;
 
 	d->dev = NULL;
 	d->dev_id = -1;
 	rid = daemon_find_recoverable(dm, d, dev);
-	if (rid >= 0) {
-		/* device_start(dev, 1) takes cfg->dev_id; the stanza keeps its own. */
-		saved = cfg->dev_id;
-		cfg->dev_id = rid;
-		ret = device_start(dev, 1);
-		cfg->dev_id = saved;
-	} else {
-		ret = rid == FIND_FAIL ? -1 : device_start(dev, 0);
-	}
+	if (rid >= 0)
+		ret = device_start(dev, rid);
+	else
+		ret = rid == FIND_FAIL ? -1 : device_start(dev, DEVICE_ADD);
 	if (ret) {
 		if (rid >= 0)
 			log_error("%s: [device %s] could not be re-attached to /dev/ublkb%d, which stays as it is; the other devices keep running",
