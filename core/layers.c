@@ -164,7 +164,14 @@ static int route_key(const struct device *dev, const struct config_kv *kv, const
 		}
 		found = (int)i;
 	}
-	return found >= 0 ? found : (int)n - 1;
+	if (found < 0)
+		return (int)n - 1;
+	/* A 1.0 target lists no keys: it might have wanted this one too. */
+	if (found != (int)n - 1 && !dev->layers[n - 1].config_keys)
+		log_warn("%s: key '%s' goes to filter %s (target %s lists no keys; write %s.%s to say so)",
+			  kv->origin, kv->key, dev->layers[found].name, dev->layers[n - 1].name,
+			  dev->layers[found].name, kv->key);
+	return found;
 }
 
 static int configure_keys(struct device *dev, const struct config_kv *skip)

@@ -400,8 +400,12 @@ static void loop_close(void *handle)
 	free(d);
 }
 
+static const char *const loop_config_keys[] = { "file", "offset", "size", "direct_io", NULL };
+
 static const struct ublk_plugin loop_plugin = {
 	UBLK_PLUGIN_HEADER,
+	/* Listed so a filter's bare key of the same name is refused as ambiguous. */
+	.config_keys = loop_config_keys,
 	.name = "loop",
 	.version = PACKAGE_VERSION,
 	.description = "a device backed by a file or a block device",

@@ -68,8 +68,12 @@ static void null_close(void *handle)
 	free(handle);
 }
 
+static const char *const null_config_keys[] = { "size", NULL };
+
 static const struct ublk_plugin null_plugin = {
 	UBLK_PLUGIN_HEADER,
+	/* Listed so a filter's bare key of the same name is refused as ambiguous. */
+	.config_keys = null_config_keys,
 	.name = "null",
 	.version = PACKAGE_VERSION,
 	.description = "discards writes, reads return unspecified data",

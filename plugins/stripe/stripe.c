@@ -351,8 +351,12 @@ static void stripe_close(void *handle)
 	free(d);
 }
 
+static const char *const stripe_config_keys[] = { "file", "chunk_size", "direct_io", NULL };
+
 static const struct ublk_plugin stripe_plugin = {
 	UBLK_PLUGIN_HEADER,
+	/* Listed so a filter's bare key of the same name is refused as ambiguous. */
+	.config_keys = stripe_config_keys,
 	.name = "stripe",
 	.version = PACKAGE_VERSION,
 	.description = "RAID-0 over backing files of equal size",

@@ -3,7 +3,8 @@
 # line naming the key and both layers, a NAME.key for a layer the device does
 # not have likewise, a filter's rejected key names the filter; no device is
 # left behind. The deprecated `-t FILTER --backend X` still works, with a
-# warning that says how to write it now.
+# warning that says how to write it now. A positional backing file goes to
+# the target even when a filter takes a `file` key.
 . "${srcdir:-.}/lib.sh"
 
 scratch_dir
@@ -17,6 +18,16 @@ expect_fail "key 'qos.iops': this device has no layer named 'qos'" \
 	"$UBLK" add -t null --plugin-dir "$pd" --filter test_filter_a --qos.iops 5
 expect_fail "^ublk-server: --delay_us: filter test_filter_a: delay_us: 'soon' is not a number$" \
 	"$UBLK" add -t null --plugin-dir "$pd" --filter test_filter_a --delay_us soon
+# A target that lists its keys: `file` is loop's and trace's, so bare it is
+# ambiguous, and a positional backing file is always the target's.
+truncate -s 16M $SCRATCH/img
+expect_fail "^ublk-server: --file: key 'file' is taken by both filter trace and target loop: write trace.file or loop.file$" \
+	"$UBLK" add -t loop --plugin-dir "$pd" --filter trace --file $SCRATCH/img
+id=$(add_dev -t loop --plugin-dir "$pd" --filter trace --trace.file $SCRATCH/trace.log $SCRATCH/img)
+dd if=/dev/zero of=/dev/ublkb$id bs=4k count=1 oflag=direct status=none || fail "write through trace"
+"$UBLK" del -n $id || fail "del"
+[ "$(stat -c %s $SCRATCH/img)" = $((16 << 20)) ] || fail "the image changed size: trace wrote into it?"
+grep -q "write" $SCRATCH/trace.log || fail "trace.file got no trace: $(cat $SCRATCH/trace.log)"
 expect_fail "null.so is a target, not a filter" \
 	"$UBLK" add -t null --plugin-dir "$pd" --filter null
 assert_no_devices
