@@ -62,6 +62,7 @@
 #include "daemon_state.h"
 #include "device.h"
 #include "log.h"
+#include "metrics_http.h"
 #include "notify.h"
 #include "process.h"
 #include "loader.h"
@@ -532,6 +533,7 @@ static void apply_globals(struct daemon *dm, const struct ini_config *c, int rel
 {
 	if (!dm->cli_log_level && c->log_level >= 0)
 		log_level = c->log_level;
+	log_set_syslog_prefix(c->log_syslog_prefix >= 0 ? c->log_syslog_prefix : LOG_PREFIX_AUTO);
 	if (!dm->cli_plugin_dir && c->plugin_dir &&
 	    str_differs(c->plugin_dir, plugin_get_dir()))
 		plugin_set_dir(c->plugin_dir);
@@ -805,6 +807,16 @@ int cmd_daemon(struct cli_args *args)
 		goto out;
 	}
 
+	if (conf.metrics_listen) {
+		char origin[PATH_MAX + 16];
+
+		snprintf(origin, sizeof(origin), "%s:%u", dm.path, conf.metrics_line);
+		if (metrics_http_start(conf.metrics_listen, origin)) {
+			for (i = 0; i < conf.nr_devs; i++)
+				device_destroy(prepared[i], 0);
+			goto out;
+		}
+	}
 	for (i = 0; i < conf.nr_devs; i++) {
 		struct ddev *d = &dm.devs[dm.nr_devs++];
 
@@ -825,6 +837,7 @@ int cmd_daemon(struct cli_args *args)
 	stop_all(&dm, (int)i);
 	ret = 0;
 out:
+	metrics_http_stop();
 	daemon_free(&dm);
 out_conf:
 	config_ini_free(&conf);

@@ -34,6 +34,7 @@ struct io_slot {
 	void *buf;			/* copy / user copy / get_data buffer */
 	uint32_t flags;
 	uint16_t buf_index;		/* index in the thread's sparse buffer table */
+	uint64_t start_ns;		/* fetch CQE time, for the latency histogram (stats.h) */
 };
 
 struct queue_map {

@@ -20,6 +20,7 @@
 #include "io_internal.h"
 #include "io_loop.h"
 #include "log.h"
+#include "stats.h"
 
 static inline struct io_slot *req_to_io(struct ublk_request *req)
 {
@@ -101,6 +102,7 @@ void io_start(struct io_slot *io)
 	struct ublk_request *req = &io->req;
 	int needs_data;
 
+	stats_io_start(io);
 	req->op = (uint8_t)op;
 	req->flags = 0;
 	if (iod->op_flags & UBLK_IO_F_FUA)
@@ -185,8 +187,7 @@ void io_complete(struct ublk_request *req, int result)
 			result = -EIO;
 		}
 	}
-	/* Only this thread writes its counter; readers tolerate tearing-free u64 loads. */
-	__atomic_store_n(t->counter, *t->counter + 1, __ATOMIC_RELAXED);
+	stats_io_done(io, result);
 	if (dev->batch)
 		batch_commit(io, result);
 	else
