@@ -8,7 +8,7 @@
 id=$(add_dev -t null --size 64M -r 1)
 [ "$(jget "$(stats_dev $id)" .recoveries)" = 0 ] || fail "recoveries after add"
 [ "$(jget "$(stats_dev $id)" .recovery)" = on ] || fail "recovery mode"
-for n in 1 2; do
+for cycle in 1 2; do
 	pid=$(dev_pid $id)
 	kill -9 $pid
 	wait_for "! process_alive $pid" 10 || fail "daemon $pid survived kill -9"
@@ -17,10 +17,10 @@ for n in 1 2; do
 	dd if=/dev/ublkb$id of=/dev/null bs=4k count=7 iflag=direct status=none || fail "dd"
 	settle $id
 	s=$(stats_dev $id)
-	[ "$(jget "$s" .recoveries)" = $n ] || fail "recoveries $(jget "$s" .recoveries), expected $n"
+	[ "$(jget "$s" .recoveries)" = $cycle ] || fail "recoveries $(jget "$s" .recoveries), expected $cycle: $(printf "%s" "$s" | jq -c "{pid, recoveries, requests}"); recover said: $out"
 	[ "$(jget "$s" .pid)" = "$(dev_pid $id)" ] || fail "stats pid $(jget "$s" .pid)"
 	[ "$(jget "$s" .requests.read)" -ge 7 ] || fail "reads $(jget "$s" .requests.read)"
-	echo "ok: recovery $n counted, pid $(dev_pid $id)"
+	echo "ok: recovery $cycle counted, pid $(dev_pid $id)"
 done
 "$UBLK" stats --prometheus | grep -qx "ublk_recoveries_total{device=\"ublkb$id\",dev_id=\"$id\"} 2" ||
 	fail "prometheus: $("$UBLK" stats --prometheus | grep recoveries)"
