@@ -159,8 +159,55 @@ static void test_quantiles_and_exposition(void)
 	free(buf);
 }
 
-int main(void)
+/* --bench: ns per request of stats_io_start + stats_io_done (bench/stats-cost). */
+static int bench(void)
 {
+	char dir[] = "/tmp/test_stats.XXXXXX";
+	struct io_thread thread;
+	struct dev_config cfg;
+	struct device dev;
+	struct io_slot io;
+	struct timespec a, b;
+	unsigned int i, n = 2000000;
+
+	if (!mkdtemp(dir))
+		return 1;
+	run_dir_set(dir);
+	dev_config_init(&cfg);
+	memset(&dev, 0, sizeof(dev));
+	memset(&thread, 0, sizeof(thread));
+	memset(&io, 0, sizeof(io));
+	dev.cfg = &cfg;
+	dev.dev_id = 1;
+	dev.added = 1;
+	dev.nr_threads = 1;
+	dev.threads = &thread;
+	dev.info.nr_hw_queues = 1;
+	thread.dev = &dev;
+	io.dev = &dev;
+	io.thread = &thread;
+	io.req.length = 4096;
+	if (stats_open(&dev))
+		return 1;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (i = 0; i < n; i++) {
+		io.req.op = (uint8_t)(i & 1);
+		stats_io_start(&io);
+		stats_io_done(&io, 4096);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	printf("stats_io_start + stats_io_done: %.1f ns per request\n",
+	       ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec)) / n);
+	stats_close(&dev, 1);
+	rmdir(dir);
+	dev_config_free(&cfg);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "--bench"))
+		return bench();
 	test_buckets();
 	test_file();
 	test_quantiles_and_exposition();
