@@ -41,6 +41,7 @@ struct batch_state {
 	unsigned int nr_commit;		/* allocated commit buffers */
 	unsigned int cur;		/* the one being filled */
 	int fetch_armed;
+	void (*start)(struct io_slot *io);	/* handed in: batch_io never calls io_loop */
 };
 
 static struct queue_map *thread_queue(struct io_thread *t)
@@ -61,7 +62,7 @@ static int commit_buf_alloc(struct batch_state *b)
 	return (int)b->nr_commit++;
 }
 
-int batch_thread_init(struct io_thread *t)
+int batch_thread_init(struct io_thread *t, void (*start)(struct io_slot *io))
 {
 	struct device *dev = t->dev;
 	struct io_uring_buf_reg reg;
@@ -73,6 +74,7 @@ int batch_thread_init(struct io_thread *t)
 	if (!b)
 		return -ENOMEM;
 	t->batch = b;
+	b->start = start;
 	b->depth = dev->info.queue_depth;
 	b->bgid = t->index;
 	b->elem_bytes = sizeof(struct ublk_elem_header);
@@ -180,7 +182,7 @@ static int arm_fetch(struct io_thread *t)
 	sqe->flags |= IOSQE_BUFFER_SELECT;
 	sqe->buf_group = (__u16)b->bgid;
 	sqe->uring_cmd_flags = IORING_URING_CMD_MULTISHOT;
-	sqe->user_data = ud_build(0, thread_queue(t)->id, UD_BATCH_FETCH, 0);
+	sqe->user_data = ud_build(0, thread_queue(t)->id, 0, UD_BATCH_FETCH, 0);
 	b->fetch_armed = 1;
 	t->cmd_inflight++;
 	return 0;
@@ -200,7 +202,7 @@ int batch_start(struct io_thread *t)
 		put_elem(b, b->prep + i * b->elem_bytes, t->ios[i], 0);
 	prep_batch_cmd(sqe, t, UBLK_U_IO_PREP_IO_CMDS, b->flags, t->nr_ios, b->elem_bytes,
 		       b->prep);
-	sqe->user_data = ud_build(0, thread_queue(t)->id, UD_BATCH_PREP, 0);
+	sqe->user_data = ud_build(0, thread_queue(t)->id, 0, UD_BATCH_PREP, 0);
 
 	/* Wait for PREP here: START_DEV would wait forever for slots it lacks. */
 	ret = io_uring_submit_and_wait(&t->ring, 1);
@@ -262,7 +264,7 @@ void batch_flush(struct io_thread *t)
 		return;
 	prep_batch_cmd(sqe, t, UBLK_U_IO_COMMIT_IO_CMDS, b->flags, c->nr, b->elem_bytes,
 		       c->elems);
-	sqe->user_data = ud_build(0, thread_queue(t)->id, UD_BATCH_COMMIT, b->cur);
+	sqe->user_data = ud_build(0, thread_queue(t)->id, 0, UD_BATCH_COMMIT, b->cur);
 	c->busy = 1;
 	t->cmd_inflight++;
 	b->cur = (unsigned int)next;
@@ -284,7 +286,7 @@ static void handle_fetch(struct io_thread *t, const struct io_uring_cqe *cqe)
 					  t->dev->dev_id, q->id, tags[i]);
 				continue;
 			}
-			io_start(&q->ios[tags[i]]);
+			b->start(&q->ios[tags[i]]);
 		}
 		io_uring_buf_ring_add(b->ring, (void *)tags, b->depth * sizeof(__u16),
 				      (unsigned short)bid, io_uring_buf_ring_mask(FETCH_BUFS), 0);

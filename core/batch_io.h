@@ -14,7 +14,8 @@
 struct io_thread;
 struct io_slot;
 
-int batch_thread_init(struct io_thread *t);
+/* start: what to do with each fetched slot (the IO loop's request start). */
+int batch_thread_init(struct io_thread *t, void (*start)(struct io_slot *io));
 void batch_thread_exit(struct io_thread *t);
 /* Queue PREP_IO_CMDS for every slot, then arm the multishot fetch. */
 int batch_start(struct io_thread *t);

@@ -115,6 +115,7 @@ static struct json_object *device_json(struct ctrl *ctrl, int dev_id, int *err)
 		json_object_object_add(o, "target", json_object_new_string(snap.hdr.target));
 		json_object_object_add(o, "name", snap.hdr.name[0] ?
 				       json_object_new_string(snap.hdr.name) : NULL);
+		json_object_object_add(o, "layers", stats_layers_json(snap.hdr.layers));
 		json_object_object_add(o, "config", stats_config_json(snap.hdr.config));
 		json_object_object_add(o, "stats_pid", json_object_new_int(snap.hdr.pid));
 		json_object_object_add(o, "recoveries", json_object_new_uint64(snap.hdr.recoveries));

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "device.h"
+#include "layers.h"
 #include "log.h"
 #include "run_dir.h"
 #include "stats.h"
@@ -48,7 +49,14 @@ static void describe(struct stats_file *s, const struct device *dev)
 	unsigned int i;
 
 	snprintf(s->name, sizeof(s->name), "%s", cfg->name ? cfg->name : "");
-	snprintf(s->target, sizeof(s->target), "%s", cfg->target ? cfg->target : "");
+	snprintf(s->target, sizeof(s->target), "%s", dev->nr_layers ?
+		 dev->layers[dev->nr_layers - 1].name : cfg->target ? cfg->target : "");
+	for (i = 0; i < dev->nr_layers; i++) {
+		size_t l = strlen(s->layers);
+
+		snprintf(s->layers + l, sizeof(s->layers) - l, "%s%s", i ? "," : "",
+			 dev->layers[i].name);
+	}
 	snprintf(s->data_path, sizeof(s->data_path), "%s", data_path_word(dev->data_path));
 	snprintf(s->recovery, sizeof(s->recovery), "%s",
 		 recovery_word(dev->info.flags | dev->flags));

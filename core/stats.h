@@ -75,7 +75,8 @@ struct stats_file {
 	uint64_t recoveries;		/* daemons that re-attached to this device */
 	uint64_t start_realtime_ns;	/* when this daemon started serving it */
 	char name[STATS_NAME_LEN];	/* INI stanza name; "" from the command line */
-	char target[STATS_TARGET_LEN];
+	char target[STATS_TARGET_LEN];	/* the innermost layer */
+	char layers[STATS_CONFIG_LEN / 8];	/* filters then target, outermost first: "a,b,null" */
 	char data_path[STATS_WORD_LEN];	/* copy, get_data, user_copy, zero_copy, auto_zc */
 	char recovery[STATS_WORD_LEN];	/* none, on, reissue, fail_io */
 	char config[STATS_CONFIG_LEN];	/* the target's keys: "key=value\n"... */

@@ -136,6 +136,21 @@ static struct json_object *latency_json(const struct stats_block *t)
 	return lat;
 }
 
+struct json_object *stats_layers_json(const char *text)
+{
+	struct json_object *arr = json_object_new_array();
+	const char *p = text;
+
+	while (*p) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+
+		json_object_array_add(arr, json_object_new_string_len(p, (int)len));
+		p += len + (comma != NULL);
+	}
+	return arr;
+}
+
 struct json_object *stats_config_json(const char *text)
 {
 	struct json_object *o = json_object_new_object();
@@ -189,6 +204,7 @@ struct json_object *stats_to_json(const struct stats_snapshot *s,
 	json_object_object_add(o, "pid", json_object_new_int(s->hdr.pid));
 	json_object_object_add(o, "alive", json_object_new_boolean(s->alive));
 	json_object_object_add(o, "target", json_object_new_string(s->hdr.target));
+	json_object_object_add(o, "layers", stats_layers_json(s->hdr.layers));
 	json_object_object_add(o, "config", stats_config_json(s->hdr.config));
 	json_object_object_add(o, "data_path", json_object_new_string(s->hdr.data_path));
 	json_object_object_add(o, "recovery", json_object_new_string(s->hdr.recovery));

@@ -35,6 +35,8 @@ struct json_object *stats_to_json(const struct stats_snapshot *s,
 
 /* The target's keys ("key=value\n" lines) as an object; a repeated key is an array. */
 struct json_object *stats_config_json(const char *text);
+/* The layer chain ("filter,target") as an array, outermost first. */
+struct json_object *stats_layers_json(const char *text);
 
 /* The text exposition (version 0.0.4) of n devices. */
 void stats_write_prometheus(FILE *out, const struct stats_snapshot *snaps, unsigned int n);

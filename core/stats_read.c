@@ -70,6 +70,7 @@ int stats_snapshot_read(int dev_id, struct stats_snapshot *snap)
 	memcpy(&snap->hdr, s, sizeof(*s));
 	snap->hdr.name[STATS_NAME_LEN - 1] = '\0';
 	snap->hdr.target[STATS_TARGET_LEN - 1] = '\0';
+	snap->hdr.layers[sizeof(snap->hdr.layers) - 1] = '\0';
 	snap->hdr.data_path[STATS_WORD_LEN - 1] = '\0';
 	snap->hdr.recovery[STATS_WORD_LEN - 1] = '\0';
 	snap->hdr.config[STATS_CONFIG_LEN - 1] = '\0';
