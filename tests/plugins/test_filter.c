@@ -76,8 +76,12 @@ static int tf_config(void *handle, const char *key, const char *value)
 		d->mark = strdup(value);
 		return 0;
 	}
-	if (!strcmp(key, "delay_us"))
-		return ublk_parse_uint(value, &d->delay_us) ? (ublk_error("delay_us: '%s' is not a number", value), -1) : 0;
+	if (!strcmp(key, "delay_us")) {
+		if (!ublk_parse_uint(value, &d->delay_us))
+			return 0;
+		ublk_error("delay_us: '%s' is not a number", value);
+		return -1;
+	}
 	ublk_error("unknown key '%s'", key);
 	return -1;
 }
