@@ -51,6 +51,7 @@ static const struct cli_option options[] = {
 	{ 0, "foreground", OPT_LOCAL_FLAG, NULL, NULL },
 	{ 0, "quiet", OPT_LOCAL_FLAG, NULL, NULL },
 	{ 0, "check", OPT_LOCAL_FLAG, NULL, NULL },
+	{ 0, "json", OPT_LOCAL_FLAG, NULL, NULL },
 };
 
 #define NR_OPTIONS (sizeof(options) / sizeof(options[0]))
@@ -95,6 +96,8 @@ static int apply_local(struct cli_args *args, const struct cli_option *o,
 			args->quiet = 1;
 		else if (!strcmp(o->long_name, "check"))
 			args->check_only = 1;
+		else if (!strcmp(o->long_name, "json"))
+			args->json = 1;
 		return 0;
 	}
 	switch (o->short_name) {

@@ -21,6 +21,7 @@ struct cli_args {
 	int quiet;
 	int debug_mask;
 	int check_only;			/* --check */
+	int json;			/* --json: list, features */
 	uint64_t size;			/* -s for update_size */
 	int have_size;
 	const char *config_file;	/* -c */

@@ -91,7 +91,7 @@ static void remove_stats_file(int dev_id)
 {
 	char path[512];
 
-	snprintf(path, sizeof(path), "%s/dev%d.stats", run_dir_get(), dev_id);
+	stats_path(dev_id, path, sizeof(path));
 	unlink(path);
 }
 
@@ -200,6 +200,8 @@ int cmd_list(struct cli_args *args)
 	int ids[MAX_LISTED], n, i, ret = 0;
 	struct ctrl ctrl;
 
+	if (args->json)
+		return cmd_list_json(args);
 	if (open_ctrl_or_complain(&ctrl) < 0)
 		return 1;
 	if (args->dev_id >= 0) {
@@ -216,13 +218,15 @@ int cmd_list(struct cli_args *args)
 	return ret < 0 ? 1 : 0;
 }
 
-int cmd_features(void)
+int cmd_features(struct cli_args *args)
 {
 	struct ctrl ctrl;
 	__u64 features;
 	unsigned int bit;
 	int ret;
 
+	if (args->json)
+		return cmd_features_json();
 	if (open_ctrl_or_complain(&ctrl) < 0)
 		return 1;
 	ret = ctrl_get_features(&ctrl, &features);
@@ -331,21 +335,4 @@ int cmd_quiesce(struct cli_args *args)
 	}
 	ctrl_close(&ctrl);
 	return ret < 0 ? 1 : 0;
-}
-
-int cmd_stats(struct cli_args *args)
-{
-	int ret;
-
-	if (args->dev_id < 0) {
-		log_error("stats needs -n ID");
-		return 1;
-	}
-	ret = stats_print(args->dev_id);
-	if (ret < 0) {
-		log_error("device %d: no statistics in %s: %s", args->dev_id, run_dir_get(),
-			  strerror(-ret));
-		return 1;
-	}
-	return 0;
 }

@@ -11,10 +11,10 @@
 int cmd_add(struct cli_args *args, int recover);
 int cmd_del(struct cli_args *args);
 int cmd_list(struct cli_args *args);
-int cmd_features(void);
+int cmd_features(struct cli_args *args);
 int cmd_update_size(struct cli_args *args);
 int cmd_quiesce(struct cli_args *args);
-int cmd_stats(struct cli_args *args);
+int cmd_stats(int argc, char **argv);
 int cmd_daemon(struct cli_args *args);
 int cmd_plugins(void);
 
@@ -23,5 +23,9 @@ int device_print_info(struct ctrl *ctrl, int dev_id, FILE *out);
 
 /* Ids of the ublk devices that exist, ascending; returns how many. */
 int list_device_ids(int *ids, int max);
+
+/* list --json and features --json (cmd_json.c). */
+int cmd_list_json(struct cli_args *args);
+int cmd_features_json(void);
 
 #endif

@@ -26,6 +26,7 @@
 
 #include "config_ini.h"
 #include "log.h"
+#include "metrics_http.h"
 
 enum section_kind { SEC_NONE, SEC_GLOBAL, SEC_DEVICE };
 
@@ -244,13 +245,35 @@ static int set_global(struct parse_state *s, const char *key, const char *value)
 		c->log_level = level;
 		return 1;
 	}
+	if (!strcmp(key, "log_syslog_prefix")) {
+		level = log_prefix_mode_parse(value);
+		if (level < 0) {
+			parse_error(s, s->lineno,
+				    "log_syslog_prefix must be auto, on or off, not '%s'", value);
+			return 0;
+		}
+		c->log_syslog_prefix = level;
+		return 1;
+	}
+	if (!strcmp(key, "metrics_listen")) {
+		const char *why;
+
+		if (metrics_listen_check(value, &why)) {
+			parse_error(s, s->lineno, "metrics_listen = %s: %s", value, why);
+			return 0;
+		}
+		free(c->metrics_listen);
+		c->metrics_listen = strdup(value);
+		c->metrics_line = s->lineno;
+		return 1;
+	}
 	if (!strcmp(key, "plugin_dir"))
 		field = &c->plugin_dir;
 	else if (!strcmp(key, "run_dir"))
 		field = &c->run_dir;
 	else {
 		parse_error(s, s->lineno,
-			    "unknown key '%s' in [global] (known: plugin_dir, log_level, run_dir)",
+			    "unknown key '%s' in [global] (known: plugin_dir, log_level, run_dir, metrics_listen, log_syslog_prefix)",
 			    key);
 		return 0;
 	}
@@ -336,6 +359,7 @@ static void config_init(struct ini_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->log_level = -1;
+	c->log_syslog_prefix = -1;
 }
 
 int config_ini_parse_stream(struct ini_config *c, FILE *f, const char *name)
@@ -396,5 +420,6 @@ void config_ini_free(struct ini_config *c)
 	free(c->path);
 	free(c->plugin_dir);
 	free(c->run_dir);
+	free(c->metrics_listen);
 	config_init(c);
 }

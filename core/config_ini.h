@@ -7,6 +7,10 @@
  *   plugin_dir = /usr/lib/ublk-server/plugins
  *   log_level = info              ; error, warn, info, debug
  *   run_dir = /run/ublk-server    ; where per-device state files go
+ *   metrics_listen = 127.0.0.1:9650  ; Prometheus /metrics over HTTP (or a
+ *                                 ; Unix socket path); off when not set
+ *   log_syslog_prefix = auto      ; "<N>" priorities on stderr: auto (under
+ *                                 ; journald), on, off
  *
  *   [device data0]                ; one stanza per device; NAME is unique
  *   target = loop                 ; core keys: the same as the command line's
@@ -46,6 +50,9 @@ struct ini_config {
 	char *plugin_dir;
 	char *run_dir;
 	int log_level;
+	char *metrics_listen;
+	unsigned int metrics_line;	/* line of metrics_listen */
+	int log_syslog_prefix;		/* enum log_prefix_mode; -1: not set */
 	unsigned int global_line;	/* 0: no [global] section */
 	/* The device stanzas, in file order. Entries may be stolen (set NULL). */
 	struct ini_device **devs;

@@ -42,6 +42,7 @@
 #include "config_ini.h"
 #include "daemon.h"
 #include "log.h"
+#include "metrics_http.h"
 #include "notify.h"
 #include "run_dir.h"
 #include "serve_loop.h"
@@ -195,6 +196,16 @@ int cmd_daemon(struct cli_args *args)
 		goto out;
 	}
 
+	if (conf.metrics_listen) {
+		char origin[PATH_MAX + 16];
+
+		snprintf(origin, sizeof(origin), "%s:%u", dm.path, conf.metrics_line);
+		if (metrics_http_start(conf.metrics_listen, origin)) {
+			for (i = 0; i < conf.nr_devs; i++)
+				device_destroy(prepared[i], 0);
+			goto out;
+		}
+	}
 	for (i = 0; i < conf.nr_devs; i++) {
 		struct ddev *d = &dm.devs[dm.nr_devs++];
 
@@ -215,6 +226,7 @@ int cmd_daemon(struct cli_args *args)
 	stop_all(&dm, signo > 0 ? signo : 0);
 	ret = 0;
 out:
+	metrics_http_stop();
 	daemon_free(&dm);
 out_conf:
 	config_ini_free(&conf);

@@ -34,6 +34,7 @@ void daemon_apply_globals(struct daemon *dm, const struct ini_config *c, int rel
 {
 	if (!dm->cli_log_level && c->log_level >= 0)
 		log_level = c->log_level;
+	log_set_syslog_prefix(c->log_syslog_prefix >= 0 ? c->log_syslog_prefix : LOG_PREFIX_AUTO);
 	if (!dm->cli_plugin_dir && c->plugin_dir &&
 	    str_differs(c->plugin_dir, plugin_get_dir()))
 		plugin_set_dir(c->plugin_dir);

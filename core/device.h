@@ -56,6 +56,7 @@ struct io_slot {
 	uint8_t deferred;		/* enum io_deferred */
 	int deferred_arg;
 	struct io_slot *next_deferred;
+	uint64_t start_ns;		/* fetch CQE time, for the latency histogram (stats.h) */
 };
 
 struct queue_map {

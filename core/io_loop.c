@@ -23,6 +23,7 @@
 #include "io_internal.h"
 #include "io_loop.h"
 #include "log.h"
+#include "stats.h"
 
 /*
  * The IO thread running and the layer whose callback runs, set around every
@@ -184,8 +185,7 @@ static void io_commit(struct io_slot *io, int result)
 			result = -EIO;
 		}
 	}
-	/* Only this thread writes its counter; readers tolerate tearing-free u64 loads. */
-	__atomic_store_n(t->counter, *t->counter + 1, __ATOMIC_RELAXED);
+	stats_io_done(io, result);
 	dev->cmd->commit(io, result, n ? sqe[n - 1] : NULL);
 }
 
@@ -258,6 +258,7 @@ static void io_start(struct io_slot *io)
 	struct ublk_request *req = &io->req;
 	uint64_t size;
 
+	stats_io_start(io);
 	req->op = (uint8_t)op;
 	req->flags = 0;
 	if (iod->op_flags & UBLK_IO_F_FUA)

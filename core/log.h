@@ -16,6 +16,25 @@ extern int log_level;
 /* Route messages to syslog instead of stderr (detached daemons). */
 void log_use_syslog(int on);
 
+/*
+ * "<N>" syslog priority prefixes on stderr lines, which journald (and
+ * systemd's stderr capture) turn into the priority of the message.
+ */
+enum log_prefix_mode {
+	LOG_PREFIX_AUTO = 0,	/* on when stderr is journald's stream ($JOURNAL_STREAM) */
+	LOG_PREFIX_ON,
+	LOG_PREFIX_OFF,
+};
+void log_set_syslog_prefix(int mode);
+/* "auto", "on"/"yes"/"1", "off"/"no"/"0" -> mode; -1 if unknown. */
+int log_prefix_mode_parse(const char *str);
+
+/*
+ * Lines that concern device dev_id ("dev 3: ...", "device 3: ...") also name
+ * it: "[device NAME] dev 3: ...". name NULL forgets it. Thread-safe.
+ */
+void log_name_device(int dev_id, const char *name);
+
 void log_vmsg(int level, const char *fmt, va_list ap);
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -32,11 +32,13 @@ static void usage(FILE *out)
 "  recover -n dev_id <the add arguments>\n"
 "        attach a new daemon to a device whose daemon died (-r/-i/-e devices)\n"
 "  del -n dev_id | -a          stop and delete a device, or all of them\n"
-"  list [-n dev_id]            show devices\n"
-"  features                    show the ublk driver's features\n"
+"  list [-n dev_id] [--json]   show devices (--json: with target, config, modes)\n"
+"  features [--json]           show the ublk driver's features\n"
 "  update_size -n dev_id -s BYTES\n"
 "  quiesce -n dev_id\n"
-"  stats -n dev_id             requests served by each IO thread\n"
+"  stats [-n dev_id] [--json] [--watch [SECS]] [--prometheus] [--threads]\n"
+"        per device IOPS, MB/s, latency (avg, p50, p99), in flight, errors;\n"
+"        --watch refreshes every SECS (1); --threads: requests per IO thread\n"
 "  plugins                     list the plugins of the plugin directory\n"
 "  help [TARGET|FILTER]        this text, or a target's or filter's keys\n"
 "  -c FILE [--check] [--foreground]\n"
@@ -93,6 +95,9 @@ int main(int argc, char **argv)
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 1 : 0;
 	}
+	/* stats has options of its own (--watch takes an optional value). */
+	if (!strcmp(argv[1], "stats"))
+		return cmd_stats(argc, argv);
 	if (cli_parse(&args, argc, argv)) {
 		cli_free(&args);
 		return 1;
@@ -116,13 +121,11 @@ int main(int argc, char **argv)
 	else if (!strcmp(cmd, "list"))
 		ret = cmd_list(&args);
 	else if (!strcmp(cmd, "features"))
-		ret = cmd_features();
+		ret = cmd_features(&args);
 	else if (!strcmp(cmd, "update_size"))
 		ret = cmd_update_size(&args);
 	else if (!strcmp(cmd, "quiesce"))
 		ret = cmd_quiesce(&args);
-	else if (!strcmp(cmd, "stats"))
-		ret = cmd_stats(&args);
 	else if (!strcmp(cmd, "daemon"))
 		ret = cmd_daemon(&args);
 	else if (!strcmp(cmd, "plugins"))

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+/* The daemon's side of the stats file: create it, describe the device, remove it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -8,27 +9,110 @@
 #include <sys/stat.h>
 
 #include "device.h"
+#include "layers.h"
 #include "log.h"
 #include "run_dir.h"
 #include "stats.h"
 
-static void stats_path(int dev_id, char *buf, size_t len)
+void stats_path(int dev_id, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/dev%d.stats", run_dir_get(), dev_id);
 }
 
+static const char *data_path_word(int data_path)
+{
+	static const char *const words[] = {
+		[DATA_COPY] = "copy", [DATA_GET_DATA] = "get_data",
+		[DATA_USER_COPY] = "user_copy", [DATA_ZERO_COPY] = "zero_copy",
+		[DATA_AUTO_ZC] = "auto_zc",
+	};
+
+	if (data_path < 0 || data_path >= (int)(sizeof(words) / sizeof(words[0])))
+		return "unknown";
+	return words[data_path];
+}
+
+/* What the kernel device was created with: on recovery, the flags decide, not the config. */
+static const char *recovery_word(__u64 flags)
+{
+	if (flags & UBLK_F_USER_RECOVERY_FAIL_IO)
+		return "fail_io";
+	if (flags & UBLK_F_USER_RECOVERY_REISSUE)
+		return "reissue";
+	return flags & UBLK_F_USER_RECOVERY ? "on" : "none";
+}
+
+static void describe(struct stats_file *s, const struct device *dev)
+{
+	const struct dev_config *cfg = dev->cfg;
+	size_t used = 0;
+	unsigned int i;
+
+	snprintf(s->name, sizeof(s->name), "%s", cfg->name ? cfg->name : "");
+	snprintf(s->target, sizeof(s->target), "%s", dev->nr_layers ?
+		 dev->layers[dev->nr_layers - 1].name : cfg->target ? cfg->target : "");
+	for (i = 0; i < dev->nr_layers; i++) {
+		size_t l = strlen(s->layers);
+
+		snprintf(s->layers + l, sizeof(s->layers) - l, "%s%s", i ? "," : "",
+			 dev->layers[i].name);
+	}
+	snprintf(s->data_path, sizeof(s->data_path), "%s", data_path_word(dev->data_path));
+	snprintf(s->recovery, sizeof(s->recovery), "%s",
+		 recovery_word(dev->info.flags | dev->flags));
+	for (i = 0; i < cfg->nr_plugin_keys; i++) {
+		const struct config_kv *kv = &cfg->plugin_keys[i];
+		int n = snprintf(s->config + used, sizeof(s->config) - used, "%s=%s\n",
+				 kv->key, kv->value);
+
+		/* Never a half entry: readers split on newlines. */
+		if (n < 0 || (size_t)n >= sizeof(s->config) - used) {
+			s->config[used] = '\0';
+			break;
+		}
+		used += (size_t)n;
+	}
+}
+
+/* The recoveries a previous daemon's file of this device counted, or -1. */
+static int64_t previous_recoveries(const char *path, int dev_id)
+{
+	struct stats_file old;
+	int64_t ret = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (pread(fd, &old, sizeof(old), 0) == (ssize_t)sizeof(old) &&
+	    old.magic == STATS_MAGIC && old.version == STATS_VERSION && old.dev_id == dev_id)
+		ret = (int64_t)old.recoveries;
+	close(fd);
+	return ret;
+}
+
 int stats_open(struct device *dev)
 {
-	size_t len = sizeof(struct stats_file) + dev->nr_threads * sizeof(uint64_t);
+	unsigned int nq = dev->info.nr_hw_queues, nt = dev->nr_threads, i;
+	unsigned int stride = dev->cfg->per_io_tasks ? nt : 0;
+	unsigned int nr_blocks = stride ? nq * nt : nt;
+	size_t len = sizeof(struct stats_file) + nr_blocks * sizeof(struct stats_block);
+	struct timespec now;
 	struct stats_file *s;
+	int64_t recoveries = 0;
 	char path[512];
-	unsigned int i;
 	int fd;
 
 	if (run_dir_ensure() < 0)
 		return -1;
 	stats_path(dev->dev_id, path, sizeof(path));
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* device_start() sets added for ADD_DEV only: otherwise this is a recovery. */
+	if (!dev->added) {
+		recoveries = previous_recoveries(path, dev->dev_id);
+		recoveries = recoveries < 0 ? 1 : recoveries + 1;
+	}
+	/* A new file, never the old one rewritten under a reader's mapping. */
+	unlink(path);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0 || ftruncate(fd, (off_t)len)) {
 		log_warn("dev %d: no statistics: %s: %s", dev->dev_id, path, strerror(errno));
 		if (fd >= 0)
@@ -39,63 +123,41 @@ int stats_open(struct device *dev)
 	close(fd);
 	if (s == MAP_FAILED)
 		return -1;
-	s->nr_threads = dev->nr_threads;
+	s->version = STATS_VERSION;
+	s->block_size = sizeof(struct stats_block);
+	s->nr_threads = nt;
+	s->nr_queues = nq;
+	s->nr_blocks = nr_blocks;
+	s->queue_stride = stride;
 	s->pid = getpid();
-	for (i = 0; i < dev->nr_threads; i++)
-		dev->threads[i].counter = &s->requests[i];
+	s->dev_id = dev->dev_id;
+	s->recoveries = (uint64_t)recoveries;
+	clock_gettime(CLOCK_REALTIME, &now);
+	s->start_realtime_ns = (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
+	describe(s, dev);
+	for (i = 0; i < nr_blocks; i++) {
+		s->blocks[i].queue = stride ? i / nt : i;
+		s->blocks[i].thread = stride ? i % nt : i;
+	}
 	/* Written last: readers ignore a file without it. */
 	__atomic_store_n(&s->magic, STATS_MAGIC, __ATOMIC_RELEASE);
-	dev->stats = s;
 	dev->stats_len = len;
+	dev->stats = s;
+	log_name_device(dev->dev_id, dev->cfg->name);
 	return 0;
 }
 
 void stats_close(struct device *dev, int unlink_file)
 {
 	char path[512];
-	unsigned int i;
 
 	if (!dev->stats)
 		return;
-	for (i = 0; i < dev->nr_threads; i++)
-		dev->threads[i].counter = &dev->threads[i].nr_handled;
+	log_name_device(dev->dev_id, NULL);
 	munmap(dev->stats, dev->stats_len);
 	dev->stats = NULL;
 	if (unlink_file) {
 		stats_path(dev->dev_id, path, sizeof(path));
 		unlink(path);
 	}
-}
-
-int stats_print(int dev_id)
-{
-	const struct stats_file *s;
-	char path[512];
-	struct stat st;
-	uint32_t i;
-	int fd;
-
-	stats_path(dev_id, path, sizeof(path));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) || (size_t)st.st_size < sizeof(*s)) {
-		close(fd);
-		return -EINVAL;
-	}
-	s = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-	close(fd);
-	if (s == MAP_FAILED)
-		return -errno;
-	if (s->magic != STATS_MAGIC ||
-	    sizeof(*s) + s->nr_threads * sizeof(uint64_t) > (size_t)st.st_size) {
-		munmap((void *)s, (size_t)st.st_size);
-		return -EINVAL;
-	}
-	printf("dev id %d: daemon pid %d threads %u\n", dev_id, s->pid, s->nr_threads);
-	for (i = 0; i < s->nr_threads; i++)
-		printf("\tthread %u: requests %llu\n", i,
-		       (unsigned long long)__atomic_load_n(&s->requests[i], __ATOMIC_RELAXED));
-	munmap((void *)s, (size_t)st.st_size);
-	return 0;
 }
