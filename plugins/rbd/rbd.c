@@ -73,6 +73,7 @@ struct rbd_dev {
 struct rbd_thread {
 	int efd;
 	int armed;		/* a POLL_ADD is on the ring */
+	unsigned int inflight;	/* rbd_aio_* issued, not yet drained */
 	_Atomic(struct rbd_req *) done;
 };
 
@@ -132,7 +133,10 @@ static int parse_spec(struct rbd_dev *d, const char *key, const char *spec)
 		*at++ = '\0';
 	slash = strchr(s, '/');
 	if (!slash || slash == s || !slash[1] || (at && !*at)) {
-		ublk_error("%s: '%s' is not pool/image[@snap]", key, spec);
+		if (!strcmp(key, "file"))
+			ublk_error("'%s' is not pool/image[@snap]", spec);
+		else
+			ublk_error("%s: '%s' is not pool/image[@snap]", key, spec);
 		goto out;
 	}
 	*slash++ = '\0';
@@ -392,7 +396,7 @@ static int rbd_open_dev(void *handle, struct ublk_device_params *params)
 		else
 			d->watching = 1;
 	}
-	ublk_log(UBLK_LOG_INFO, "rbd: %s/%s%s%s: %" PRIu64 " bytes, %" PRIu64 "-byte objects%s%s",
+	ublk_log(UBLK_LOG_DEBUG, "rbd: %s/%s%s%s: %" PRIu64 " bytes, %" PRIu64 "-byte objects%s%s",
 		 d->pool, d->image, d->snap ? "@" : "", d->snap ? d->snap : "", info.size,
 		 info.obj_size, d->read_only ? ", read-only" : "",
 		 params->attrs & UBLK_DEV_VOLATILE_CACHE ? ", writeback cache" : "");
@@ -465,10 +469,49 @@ static int rbd_thread_init(void *handle, uint32_t thread_index, void **thread_da
 	return 0;
 }
 
+/* Take every finished request off t's list, oldest first. */
+static struct rbd_req *take_done(struct rbd_thread *t)
+{
+	struct rbd_req *list, *prev = NULL, *next;
+	eventfd_t v;
+
+	/* Reset the eventfd before taking the list: a push after the
+	 * exchange finds the list empty and wakes us again. */
+	eventfd_read(t->efd, &v);
+	list = atomic_exchange_explicit(&t->done, NULL, memory_order_acquire);
+	while (list) {
+		next = list->next;
+		list->next = prev;
+		prev = list;
+		list = next;
+	}
+	return prev;
+}
+
 static void rbd_thread_exit(void *handle, void *thread_data)
 {
 	struct rbd_thread *t = thread_data;
+	struct rbd_dev *d = handle;
+	struct pollfd pfd = { .fd = t->efd, .events = POLLIN };
+	int waited = 0;
 
+	/*
+	 * The device is going away with requests still in librbd: their
+	 * callbacks would write to t after it is freed. Wait for them (the
+	 * kernel has given up on the requests; only the memory matters).
+	 */
+	while (t->inflight) {
+		struct rbd_req *r, *next;
+
+		if (poll(&pfd, 1, 1000) == 0 && ++waited % 10 == 0)
+			ublk_log(UBLK_LOG_WARN, "rbd: %s/%s: still waiting for %u requests in librbd",
+				 d->pool, d->image, t->inflight);
+		for (r = take_done(t); r; r = next) {
+			next = r->next;
+			rbd_aio_release(r->comp);
+			t->inflight--;
+		}
+	}
 	close(t->efd);
 	free(t);
 }
@@ -493,11 +536,12 @@ static void rbd_aio_cb(rbd_completion_t comp, void *arg)
 		eventfd_write(t->efd, 1);
 }
 
-static void finish(struct rbd_req *r)
+static void finish(struct rbd_thread *t, struct rbd_req *r)
 {
 	struct ublk_request *req = r->req;
 	int res;
 
+	t->inflight--;
 	if (r->ret < 0)
 		res = (int)r->ret;
 	else if (req->op == UBLK_OP_READ || req->op == UBLK_OP_WRITE)
@@ -512,23 +556,11 @@ static void finish(struct rbd_req *r)
 /* The IO thread: everything librbd finished since the last wakeup. */
 static void drain(struct rbd_thread *t)
 {
-	struct rbd_req *list, *prev = NULL, *next;
-	eventfd_t v;
+	struct rbd_req *r, *next;
 
-	/* Reset the eventfd before taking the list: a push after the
-	 * exchange finds the list empty and wakes us again. */
-	eventfd_read(t->efd, &v);
-	list = atomic_exchange_explicit(&t->done, NULL, memory_order_acquire);
-	/* Oldest first. */
-	while (list) {
-		next = list->next;
-		list->next = prev;
-		prev = list;
-		list = next;
-	}
-	for (list = prev; list; list = next) {
-		next = list->next;
-		finish(list);
+	for (r = take_done(t); r; r = next) {
+		next = r->next;
+		finish(t, r);
 	}
 }
 
@@ -602,7 +634,9 @@ static void rbd_queue_io(struct ublk_request *req)
 		rbd_aio_release(r->comp);
 		r->comp = NULL;
 		ublk_complete(req, ret);
+		return;
 	}
+	t->inflight++;
 }
 
 static void rbd_close_dev(void *handle)

@@ -1,0 +1,12 @@
+#!/bin/bash
+# ext4 on an rbd image: concurrent writers, fsck clean, checksums equal on a
+# new device over the same image (see ext4-lib.sh).
+. "${srcdir:-.}/lib.sh"
+. "${srcdir:-.}/rbd-lib.sh"
+. "${srcdir:-.}/ext4-lib.sh"
+
+rbd_cluster
+scratch_dir
+rbd_image ext4 128
+ext4_roundtrip -t rbd rbd/ext4
+pass "48 files, fsck clean, checksums equal after remount (${SECONDS} s)"
