@@ -41,9 +41,10 @@ struct batch_state {
 	unsigned int nr_commit;		/* allocated commit buffers */
 	unsigned int cur;		/* the one being filled */
 	int fetch_armed;
+	void (*start)(struct io_slot *io);	/* handed in: batch_io never calls io_loop */
 };
 
-static struct ublk_queue *thread_queue(struct io_thread *t)
+static struct queue_map *thread_queue(struct io_thread *t)
 {
 	return &t->dev->queues[t->index];
 }
@@ -61,7 +62,7 @@ static int commit_buf_alloc(struct batch_state *b)
 	return (int)b->nr_commit++;
 }
 
-int batch_thread_init(struct io_thread *t)
+int batch_thread_init(struct io_thread *t, void (*start)(struct io_slot *io))
 {
 	struct device *dev = t->dev;
 	struct io_uring_buf_reg reg;
@@ -73,6 +74,7 @@ int batch_thread_init(struct io_thread *t)
 	if (!b)
 		return -ENOMEM;
 	t->batch = b;
+	b->start = start;
 	b->depth = dev->info.queue_depth;
 	b->bgid = t->index;
 	b->elem_bytes = sizeof(struct ublk_elem_header);
@@ -133,7 +135,7 @@ void batch_thread_exit(struct io_thread *t)
 	t->batch = NULL;
 }
 
-static void put_elem(const struct batch_state *b, char *at, const struct ublk_io *io,
+static void put_elem(const struct batch_state *b, char *at, const struct io_slot *io,
 		     int result)
 {
 	struct ublk_elem_header h = {
@@ -180,7 +182,7 @@ static int arm_fetch(struct io_thread *t)
 	sqe->flags |= IOSQE_BUFFER_SELECT;
 	sqe->buf_group = (__u16)b->bgid;
 	sqe->uring_cmd_flags = IORING_URING_CMD_MULTISHOT;
-	sqe->user_data = ud_build(0, thread_queue(t)->id, UD_BATCH_FETCH, 0);
+	sqe->user_data = ud_build(0, thread_queue(t)->id, 0, UD_BATCH_FETCH, 0);
 	b->fetch_armed = 1;
 	t->cmd_inflight++;
 	return 0;
@@ -200,7 +202,7 @@ int batch_start(struct io_thread *t)
 		put_elem(b, b->prep + i * b->elem_bytes, t->ios[i], 0);
 	prep_batch_cmd(sqe, t, UBLK_U_IO_PREP_IO_CMDS, b->flags, t->nr_ios, b->elem_bytes,
 		       b->prep);
-	sqe->user_data = ud_build(0, thread_queue(t)->id, UD_BATCH_PREP, 0);
+	sqe->user_data = ud_build(0, thread_queue(t)->id, 0, UD_BATCH_PREP, 0);
 
 	/* Wait for PREP here: START_DEV would wait forever for slots it lacks. */
 	ret = io_uring_submit_and_wait(&t->ring, 1);
@@ -228,7 +230,7 @@ int batch_start(struct io_thread *t)
 	return arm_fetch(t);
 }
 
-void batch_commit(struct ublk_io *io, int result)
+void batch_commit(struct io_slot *io, int result)
 {
 	struct batch_state *b = io->thread->batch;
 	struct commit_buf *c = &b->commit[b->cur];
@@ -262,7 +264,7 @@ void batch_flush(struct io_thread *t)
 		return;
 	prep_batch_cmd(sqe, t, UBLK_U_IO_COMMIT_IO_CMDS, b->flags, c->nr, b->elem_bytes,
 		       c->elems);
-	sqe->user_data = ud_build(0, thread_queue(t)->id, UD_BATCH_COMMIT, b->cur);
+	sqe->user_data = ud_build(0, thread_queue(t)->id, 0, UD_BATCH_COMMIT, b->cur);
 	c->busy = 1;
 	t->cmd_inflight++;
 	b->cur = (unsigned int)next;
@@ -271,7 +273,7 @@ void batch_flush(struct io_thread *t)
 static void handle_fetch(struct io_thread *t, const struct io_uring_cqe *cqe)
 {
 	struct batch_state *b = t->batch;
-	struct ublk_queue *q = thread_queue(t);
+	struct queue_map *q = thread_queue(t);
 
 	if (cqe->res > 0 && (cqe->flags & IORING_CQE_F_BUFFER)) {
 		unsigned int bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
@@ -284,7 +286,7 @@ static void handle_fetch(struct io_thread *t, const struct io_uring_cqe *cqe)
 					  t->dev->dev_id, q->id, tags[i]);
 				continue;
 			}
-			io_start(&q->ios[tags[i]]);
+			b->start(&q->ios[tags[i]]);
 		}
 		io_uring_buf_ring_add(b->ring, (void *)tags, b->depth * sizeof(__u16),
 				      (unsigned short)bid, io_uring_buf_ring_mask(FETCH_BUFS), 0);

@@ -12,14 +12,15 @@
 #include <liburing.h>
 
 struct io_thread;
-struct ublk_io;
+struct io_slot;
 
-int batch_thread_init(struct io_thread *t);
+/* start: what to do with each fetched slot (the IO loop's request start). */
+int batch_thread_init(struct io_thread *t, void (*start)(struct io_slot *io));
 void batch_thread_exit(struct io_thread *t);
 /* Queue PREP_IO_CMDS for every slot, then arm the multishot fetch. */
 int batch_start(struct io_thread *t);
 /* Record a result; it goes out with the next batch_flush(). */
-void batch_commit(struct ublk_io *io, int result);
+void batch_commit(struct io_slot *io, int result);
 /* Send the results recorded since the last flush. */
 void batch_flush(struct io_thread *t);
 /* A CQE whose user_data kind is one of the batch kinds. */

@@ -44,6 +44,7 @@ static const struct cli_option options[] = {
 	{ 'c', "config", OPT_LOCAL, NULL, NULL },
 	{ 0, "debug_mask", OPT_LOCAL, NULL, NULL },
 	{ 0, "plugin-dir", OPT_LOCAL, NULL, NULL },
+	{ 0, "filter", OPT_LOCAL, NULL, NULL },
 	{ 0, "run-dir", OPT_LOCAL, NULL, NULL },
 	{ 'a', "all", OPT_LOCAL_FLAG, NULL, NULL },
 	{ 0, "foreground", OPT_LOCAL_FLAG, NULL, NULL },
@@ -124,6 +125,8 @@ static int apply_local(struct cli_args *args, const struct cli_option *o,
 			return -1;
 		}
 		args->debug_mask = (int)v;
+	} else if (!strcmp(o->long_name, "filter")) {
+		return dev_config_add_filter(&args->dev, value, origin);
 	} else if (!strcmp(o->long_name, "plugin-dir")) {
 		args->plugin_dir = value;
 	} else if (!strcmp(o->long_name, "run-dir")) {

@@ -11,7 +11,10 @@
  *   [device data0]                ; one stanza per device; NAME is unique
  *   target = loop                 ; core keys: the same as the command line's
  *   queues = 2
- *   file = /srv/data0.img         ; any other key goes to the target plugin
+ *   filters = trace, qos          ; filter layers over the target, outermost first
+ *   qos.iops = 1000               ; NAME.key: a key for layer NAME
+ *   file = /srv/data0.img         ; any other key goes to the one layer that
+ *                                 ; lists it (config_keys), else to the target
  *   recovery = reissue            ; the device outlives the daemon: a restart
  *                                 ; re-attaches to it (daemon.c)
  *

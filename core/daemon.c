@@ -64,7 +64,7 @@
 #include "log.h"
 #include "notify.h"
 #include "process.h"
-#include "plugin.h"
+#include "loader.h"
 #include "run_dir.h"
 
 /* SIGTERM: how long a recovery device may take to drain before it is left as it is. */

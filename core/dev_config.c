@@ -23,6 +23,7 @@ static const char *const core_key_names[NR_CORE_KEYS] = {
 	[KEY_LOGICAL_BLOCK_SIZE] = "logical_block_size",
 	[KEY_PHYSICAL_BLOCK_SIZE] = "physical_block_size",
 	[KEY_MAX_IO_SIZE] = "max_io_size",
+	[KEY_FILTERS] = "filters",
 };
 
 void dev_config_init(struct dev_config *cfg)
@@ -42,6 +43,10 @@ void dev_config_free(struct dev_config *cfg)
 	free(cfg->target);
 	for (i = 0; i < NR_CORE_KEYS; i++)
 		free(cfg->key_origin[i]);
+	for (i = 0; i < cfg->nr_filters; i++) {
+		free(cfg->filters[i]);
+		free(cfg->filter_origin[i]);
+	}
 	for (i = 0; i < cfg->nr_plugin_keys; i++) {
 		free(cfg->plugin_keys[i].key);
 		free(cfg->plugin_keys[i].value);
@@ -59,11 +64,6 @@ static int find_core_key(const char *key)
 		if (!strcmp(core_key_names[i], key))
 			return i;
 	return -1;
-}
-
-int dev_config_is_core_key(const char *key)
-{
-	return find_core_key(key) >= 0;
 }
 
 static int parse_recovery(const char *value, int *mode)
@@ -105,6 +105,97 @@ static int parse_block_size(const char *value, uint32_t *bs)
 	if (parse_size(value, &v) || v < 512 || v > 4096 || (v & (v - 1)))
 		return -1;
 	*bs = (uint32_t)v;
+	return 0;
+}
+
+/* Plugin and filter names: NAME.so in the plugin directory, nothing else. */
+static int valid_layer_name(const char *name, size_t len)
+{
+	size_t i;
+
+	if (!len)
+		return 0;
+	for (i = 0; i < len; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+static int add_filter(struct dev_config *cfg, const char *name, size_t len,
+		      const char *origin)
+{
+	unsigned int i;
+
+	if (!valid_layer_name(name, len)) {
+		log_error("%s: '%.*s' is not a filter name (letters, digits, '_' and '-')",
+			  origin, (int)len, name);
+		return -1;
+	}
+	for (i = 0; i < cfg->nr_filters; i++) {
+		if (strlen(cfg->filters[i]) == len && !strncmp(cfg->filters[i], name, len)) {
+			log_error("%s: filter %.*s is given twice", origin, (int)len, name);
+			return -1;
+		}
+	}
+	if (cfg->nr_filters == MAX_FILTERS) {
+		log_error("%s: too many filters: at most %d", origin, MAX_FILTERS);
+		return -1;
+	}
+	cfg->filters[cfg->nr_filters] = strndup(name, len);
+	cfg->filter_origin[cfg->nr_filters] = strdup(origin);
+	if (!cfg->filters[cfg->nr_filters] || !cfg->filter_origin[cfg->nr_filters]) {
+		free(cfg->filters[cfg->nr_filters]);
+		free(cfg->filter_origin[cfg->nr_filters]);
+		log_error("%s: out of memory", origin);
+		return -1;
+	}
+	cfg->nr_filters++;
+	return 0;
+}
+
+/* Appended: below the filters given so far, directly above the target. */
+int dev_config_add_filter(struct dev_config *cfg, const char *name, const char *origin)
+{
+	if (add_filter(cfg, name, strlen(name), origin))
+		return -1;
+	if (!cfg->key_origin[KEY_FILTERS])
+		cfg->key_origin[KEY_FILTERS] = strdup(origin);
+	return 0;
+}
+
+/* `filters = a, b`: replaces any list given before. */
+static int set_filters(struct dev_config *cfg, const char *value, const char *origin)
+{
+	const char *p = value;
+	unsigned int i;
+
+	for (i = 0; i < cfg->nr_filters; i++) {
+		free(cfg->filters[i]);
+		free(cfg->filter_origin[i]);
+	}
+	cfg->nr_filters = 0;
+	while (*p) {
+		const char *end;
+		size_t len;
+
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (!*p)
+			break;
+		end = p;
+		while (*end && *end != ',')
+			end++;
+		len = (size_t)(end - p);
+		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (add_filter(cfg, p, len, origin))
+			return -1;
+		p = end;
+	}
 	return 0;
 }
 
@@ -204,6 +295,10 @@ static int set_core_key(struct dev_config *cfg, int key, const char *value,
 		}
 		cfg->max_io_size = (uint32_t)v;
 		break;
+	case KEY_FILTERS:
+		if (set_filters(cfg, value, origin))
+			return -1;
+		break;
 	}
 	free(cfg->key_origin[key]);
 	cfg->key_origin[key] = strdup(origin);
@@ -298,8 +393,11 @@ int dev_config_equal(const struct dev_config *a, const struct dev_config *b)
 	    a->logical_block_size != b->logical_block_size ||
 	    a->physical_block_size != b->physical_block_size ||
 	    a->max_io_size != b->max_io_size ||
-	    a->nr_plugin_keys != b->nr_plugin_keys)
+	    a->nr_plugin_keys != b->nr_plugin_keys || a->nr_filters != b->nr_filters)
 		return 0;
+	for (i = 0; i < a->nr_filters; i++)
+		if (strcmp(a->filters[i], b->filters[i]))
+			return 0;
 	for (i = 0; i < a->nr_plugin_keys; i++)
 		if (strcmp(a->plugin_keys[i].key, b->plugin_keys[i].key) ||
 		    strcmp(a->plugin_keys[i].value, b->plugin_keys[i].value))

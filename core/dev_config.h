@@ -4,7 +4,9 @@
  * line (`add -q 2 --chunk_size 64K a.img`) or from an INI stanza
  * (`queues = 2`, `chunk_size = 64K`, `file = a.img`): a list of key=value,
  * each with its origin for error messages. Core keys are parsed here; every
- * other key belongs to the target plugin.
+ * other key belongs to a layer of the device: the target plugin or one of
+ * its filters (`filters = a, b` / `--filter a --filter b`, outermost first);
+ * layers.c routes them.
  */
 #ifndef UBLK_SERVER_DEV_CONFIG_H
 #define UBLK_SERVER_DEV_CONFIG_H
@@ -17,6 +19,9 @@
 #define DEFAULT_QUEUES		2
 #define DEFAULT_DEPTH		128
 #define DEFAULT_MAX_IO_SIZE	(1U << 20)
+/* Layers of a device: its filters and the target (user_data has 4 bits). */
+#define MAX_LAYERS		16
+#define MAX_FILTERS		(MAX_LAYERS - 1)
 
 enum recovery_mode {
 	RECOVERY_NONE = 0,
@@ -42,6 +47,7 @@ enum core_key {
 	KEY_PER_IO_TASKS, KEY_RECOVERY, KEY_ZERO_COPY, KEY_AUTO_ZC_FALLBACK,
 	KEY_USER_COPY, KEY_GET_DATA, KEY_BATCH, KEY_READ_ONLY,
 	KEY_LOGICAL_BLOCK_SIZE, KEY_PHYSICAL_BLOCK_SIZE, KEY_MAX_IO_SIZE,
+	KEY_FILTERS,
 	NR_CORE_KEYS
 };
 
@@ -64,6 +70,9 @@ struct dev_config {
 	uint32_t logical_block_size;	/* 0: the plugin's choice */
 	uint32_t physical_block_size;
 	uint32_t max_io_size;
+	char *filters[MAX_FILTERS];	/* outermost first */
+	char *filter_origin[MAX_FILTERS];
+	unsigned int nr_filters;
 	char *key_origin[NR_CORE_KEYS];	/* NULL: default value */
 	struct config_kv *plugin_keys;
 	unsigned int nr_plugin_keys;
@@ -74,7 +83,8 @@ void dev_config_free(struct dev_config *cfg);
 /* A core key is parsed; any other key is kept for the plugin. */
 int dev_config_set(struct dev_config *cfg, const char *key, const char *value,
 		   const char *origin);
-int dev_config_is_core_key(const char *key);
+/* Append one filter below those already given, directly above the target (`--filter NAME`). */
+int dev_config_add_filter(struct dev_config *cfg, const char *name, const char *origin);
 /* Checks between keys, once all are set. */
 int dev_config_validate(const struct dev_config *cfg);
 /* Origin of a core key, or of the device when the key was defaulted. */

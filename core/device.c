@@ -16,7 +16,119 @@
 #include "stats.h"
 
 #define CDEV_OPEN_WAIT_MS	3000
+
+/* Started devices, for device_resized() to find a device by a layer's handle. */
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct device *live_devs;
 #define RECOVERY_WAIT_MS	10000
+
+static void live_add(struct device *dev)
+{
+	pthread_mutex_lock(&live_lock);
+	dev->next_live = live_devs;
+	live_devs = dev;
+	pthread_mutex_unlock(&live_lock);
+}
+
+/* Unlist the device, then wait for its resize workers: they use it. */
+static void live_remove(struct device *dev)
+{
+	struct device **pp;
+
+	pthread_mutex_lock(&live_lock);
+	for (pp = &live_devs; *pp; pp = &(*pp)->next_live) {
+		if (*pp == dev) {
+			*pp = dev->next_live;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&live_lock);
+	pthread_mutex_lock(&dev->lock);
+	while (dev->resizes_running)
+		pthread_cond_wait(&dev->cond, &dev->lock);
+	pthread_mutex_unlock(&dev->lock);
+}
+
+/*
+ * UPDATE_SIZE on a control handle of its own, off the caller's thread: an IO
+ * thread must never wait on the driver's device mutex (STOP_DEV holds it
+ * while it waits for IO to drain).
+ */
+static void *resize_worker(void *arg)
+{
+	struct device *dev = arg;
+	struct ctrl c = { .fd = -1 };
+	uint64_t want;
+	int ret;
+
+	pthread_mutex_lock(&dev->lock);
+	want = dev->resize_want;
+	pthread_mutex_unlock(&dev->lock);
+	if (want > __atomic_load_n(&dev->size, __ATOMIC_RELAXED)) {
+		ret = ctrl_open(&c);
+		if (ret >= 0)
+			ret = ctrl_update_size(&c, dev->dev_id, want >> 9);
+		ctrl_close(&c);
+		if (ret < 0) {
+			log_error("dev %d: resize to %llu bytes: %s", dev->dev_id,
+				  (unsigned long long)want, strerror(-ret));
+		} else {
+			__atomic_store_n(&dev->size, want, __ATOMIC_RELAXED);
+			log_info("dev %d: resized to %llu bytes", dev->dev_id,
+				 (unsigned long long)want);
+		}
+	}
+	pthread_mutex_lock(&dev->lock);
+	dev->resizes_running--;
+	pthread_cond_broadcast(&dev->cond);
+	pthread_mutex_unlock(&dev->lock);
+	return NULL;
+}
+
+int device_resized(void *handle, uint64_t new_size)
+{
+	struct device *dev;
+	pthread_attr_t attr;
+	pthread_t tid;
+	unsigned int i;
+	int ret = -ENODEV;
+
+	pthread_mutex_lock(&live_lock);
+	for (dev = live_devs; dev; dev = dev->next_live) {
+		for (i = 0; i < dev->nr_layers; i++)
+			if (dev->layers[i].handle == handle)
+				break;
+		if (i < dev->nr_layers)
+			break;
+	}
+	if (!dev)
+		goto out;
+	if (new_size < __atomic_load_n(&dev->size, __ATOMIC_RELAXED)) {
+		ret = -EPERM;
+	} else if (new_size % dev->params.logical_block_size) {
+		ret = -EINVAL;
+	} else if (!(dev->kernel_features & UBLK_F_UPDATE_SIZE)) {
+		ret = -ENOTSUP;
+	} else {
+		pthread_mutex_lock(&dev->lock);
+		if (new_size > dev->resize_want)
+			dev->resize_want = new_size;
+		dev->resizes_running++;
+		pthread_mutex_unlock(&dev->lock);
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		ret = -pthread_create(&tid, &attr, resize_worker, dev);
+		pthread_attr_destroy(&attr);
+		if (ret) {
+			pthread_mutex_lock(&dev->lock);
+			dev->resizes_running--;
+			pthread_mutex_unlock(&dev->lock);
+		}
+	}
+out:
+	pthread_mutex_unlock(&live_lock);
+	return ret;
+}
 
 static const char *dev_origin(const struct device *dev)
 {
@@ -30,11 +142,15 @@ static void device_free(struct device *dev)
 	free(dev);
 }
 
+/* The target's name (the innermost layer), for messages. */
+static const char *target_name(const struct device *dev)
+{
+	return dev->nr_layers ? dev->layers[dev->nr_layers - 1].name : dev->cfg->target;
+}
+
 int device_configure(struct device **devp, struct dev_config *cfg)
 {
-	const struct ublk_plugin *ops;
 	struct device *dev;
-	unsigned int i;
 
 	*devp = NULL;
 	if (dev_config_validate(cfg))
@@ -52,45 +168,13 @@ int device_configure(struct device **devp, struct dev_config *cfg)
 	pthread_mutex_init(&dev->lock, NULL);
 	pthread_cond_init(&dev->cond, NULL);
 
-	dev->plugin = plugin_load(cfg->target, dev_config_origin(cfg, KEY_TARGET));
-	if (!dev->plugin)
-		goto err_free;
-	ops = &dev->plugin->ops;
-
-	plugin_clear_error();
-	if (ops->create(&dev->handle)) {
-		log_error("%s: target %s: %s", dev_origin(dev), cfg->target,
-			  plugin_error("cannot create an instance"));
-		goto err_put;
-	}
-	for (i = 0; i < cfg->nr_plugin_keys; i++) {
-		const struct config_kv *kv = &cfg->plugin_keys[i];
-		char fallback[256];
-
-		plugin_clear_error();
-		if (!ops->config(dev->handle, kv->key, kv->value))
-			continue;
-		snprintf(fallback, sizeof(fallback), "target %s rejects %s = %s",
-			 cfg->target, kv->key, kv->value);
-		log_error("%s: %s", kv->origin, plugin_error(fallback));
-		goto err_close;
-	}
-	plugin_clear_error();
-	if (ops->config_complete && ops->config_complete(dev->handle)) {
-		log_error("%s: target %s: %s", dev_origin(dev), cfg->target,
-			  plugin_error("incomplete configuration"));
-		goto err_close;
+	if (layers_configure(dev)) {
+		layers_close(dev);
+		device_free(dev);
+		return -1;
 	}
 	*devp = dev;
 	return 0;
-
-err_close:
-	ops->close(dev->handle);
-err_put:
-	plugin_put(dev->plugin);
-err_free:
-	device_free(dev);
-	return -1;
 }
 
 static int is_pow2(uint64_t v)
@@ -112,13 +196,8 @@ int device_open_target(struct device *dev)
 	if (cfg->read_only)
 		p->attrs |= UBLK_DEV_READ_ONLY;
 
-	plugin_clear_error();
-	if (dev->plugin->ops.open(dev->handle, p)) {
-		log_error("%s: target %s: %s", dev_origin(dev), cfg->target,
-			  plugin_error("cannot open"));
+	if (layers_open(dev, p))
 		return -1;
-	}
-	dev->handle_open = 1;
 	/* The user's read_only wins over what the plugin said. */
 	if (cfg->read_only)
 		p->attrs |= UBLK_DEV_READ_ONLY;
@@ -127,17 +206,19 @@ int device_open_target(struct device *dev)
 	    p->logical_block_size > 4096 || !is_pow2(p->physical_block_size) ||
 	    p->physical_block_size < p->logical_block_size) {
 		log_error("%s: target %s gave invalid block sizes %u/%u", dev_origin(dev),
-			  cfg->target, p->logical_block_size, p->physical_block_size);
+			  target_name(dev), p->logical_block_size, p->physical_block_size);
 		return -1;
 	}
 	if (!p->size || p->size % p->logical_block_size) {
 		log_error("%s: target %s: device size %llu is not a positive multiple of the block size %u",
-			  dev_origin(dev), cfg->target, (unsigned long long)p->size,
+			  dev_origin(dev), target_name(dev), (unsigned long long)p->size,
 			  p->logical_block_size);
 		return -1;
 	}
 	if (p->max_io_size < 4096 || !is_pow2(p->max_io_size))
 		p->max_io_size = DEFAULT_MAX_IO_SIZE;
+	dev->size = p->size;
+	dev->read_only = !!(p->attrs & UBLK_DEV_READ_ONLY);
 	return 0;
 }
 
@@ -200,14 +281,32 @@ static int require_feature(const struct device *dev, __u64 flag, const char *wha
 	return -1;
 }
 
+/* Say which layer stops zero copy: the target, or a filter that touches data. */
+static void log_zero_copy_refusal(const struct device *dev, const char *origin)
+{
+	const struct layer *target = &dev->layers[dev->nr_layers - 1];
+	unsigned int i;
+
+	if (target->caps & (UBLK_CAP_ZERO_COPY | UBLK_CAP_NO_DATA)) {
+		for (i = 0; i + 1 < dev->nr_layers; i++) {
+			if (!(dev->layers[i].caps & UBLK_CAP_ZERO_COPY)) {
+				log_error("%s: filter %s touches request data: no zero copy through it",
+					  origin, dev->layers[i].name);
+				return;
+			}
+		}
+	}
+	log_error("%s: target %s cannot do zero copy", origin, target->name);
+}
+
 /* Decide, once, the UBLK_F_* flags and the data path. */
 static int choose_flags(struct device *dev)
 {
 	const struct dev_config *cfg = dev->cfg;
-	const struct ublk_plugin *ops = &dev->plugin->ops;
 	__u64 f = 0;
 
-	dev->no_data = !!(ops->caps & UBLK_CAP_NO_DATA);
+	/* The stack's capabilities, as every layer's open left them. */
+	dev->no_data = !!(dev->caps & UBLK_CAP_NO_DATA);
 	dev->data_path = DATA_COPY;
 
 	switch (cfg->recovery) {
@@ -249,8 +348,8 @@ static int choose_flags(struct device *dev)
 	if (cfg->zero_copy) {
 		const char *origin = dev_config_origin(cfg, KEY_ZERO_COPY);
 
-		if (!(ops->caps & (UBLK_CAP_ZERO_COPY | UBLK_CAP_NO_DATA))) {
-			log_error("%s: target %s cannot do zero copy", origin, cfg->target);
+		if (!(dev->caps & (UBLK_CAP_ZERO_COPY | UBLK_CAP_NO_DATA))) {
+			log_zero_copy_refusal(dev, origin);
 			return -1;
 		}
 		if (cfg->zero_copy == ZERO_COPY_ON) {
@@ -327,14 +426,14 @@ static void queues_free(struct device *dev)
 	unsigned int q, tag;
 
 	for (q = 0; q < MAX_QUEUES; q++) {
-		struct ublk_queue *queue = &dev->queues[q];
+		struct queue_map *queue = &dev->queues[q];
 
 		if (queue->descs)
 			munmap((void *)queue->descs, queue->descs_len);
 		if (queue->ios) {
 			for (tag = 0; tag < dev->info.queue_depth; tag++) {
 				free(queue->ios[tag].buf);
-				free(queue->ios[tag].req.priv);
+				free(queue->ios[tag].priv);
 			}
 			free(queue->ios);
 		}
@@ -345,13 +444,13 @@ static void queues_free(struct device *dev)
 static int queues_init(struct device *dev)
 {
 	unsigned int depth = dev->info.queue_depth;
-	size_t priv_size = dev->plugin->ops.request_priv_size;
+	size_t priv_size = dev->priv_size;
 	int need_buf = dev->data_path == DATA_COPY || dev->data_path == DATA_GET_DATA ||
 		       (dev->data_path == DATA_USER_COPY && !dev->no_data);
 	unsigned int q, tag;
 
 	for (q = 0; q < dev->info.nr_hw_queues; q++) {
-		struct ublk_queue *queue = &dev->queues[q];
+		struct queue_map *queue = &dev->queues[q];
 		off_t off = UBLKSRV_CMD_BUF_OFFSET + (off_t)q * desc_area_size(UBLK_MAX_QUEUE_DEPTH);
 		void *map;
 
@@ -369,18 +468,21 @@ static int queues_init(struct device *dev)
 		if (!queue->ios)
 			goto err_nomem;
 		for (tag = 0; tag < depth; tag++) {
-			struct ublk_io *io = &queue->ios[tag];
+			struct io_slot *io = &queue->ios[tag];
 
 			io->dev = dev;
 			io->req.struct_size = sizeof(io->req);
 			io->req.q_id = (uint16_t)q;
 			io->req.tag = (uint16_t)tag;
-			io->req.handle = dev->handle;
+			/* Layer 0's view; io_loop switches it for the others. */
+			io->req.handle = dev->layers[0].handle;
 			io->req.data_mode = dev->data_path == DATA_ZERO_COPY ||
 					    dev->data_path == DATA_AUTO_ZC ?
 					    UBLK_DATA_FIXED : UBLK_DATA_BUFFER;
-			if (priv_size && !(io->req.priv = calloc(1, priv_size)))
+			if (priv_size && !(io->priv = calloc(1, priv_size)))
 				goto err_nomem;
+			if (dev->layers[0].priv_size)
+				io->req.priv = (char *)io->priv + dev->layers[0].priv_off;
 			if (need_buf) {
 				if (posix_memalign(&io->buf, (size_t)sysconf(_SC_PAGESIZE),
 						   dev->info.max_io_buf_bytes))
@@ -430,7 +532,7 @@ static int threads_init(struct device *dev)
 	for (q = 0; q < nq; q++) {
 		for (tag = 0; tag < depth; tag++) {
 			struct io_thread *t = &dev->threads[slot_thread(dev, q, tag)];
-			struct ublk_io *io = &dev->queues[q].ios[tag];
+			struct io_slot *io = &dev->queues[q].ios[tag];
 
 			io->thread = t;
 			io->buf_index = (uint16_t)t->nr_ios;
@@ -699,6 +801,7 @@ int device_start(struct device *dev, int recover)
 		}
 	}
 	ctrl_get_dev_info(&dev->ctrl, dev->dev_id, &dev->info);
+	live_add(dev);
 	return 0;
 
 err_threads:
@@ -774,10 +877,8 @@ void device_destroy(struct device *dev, int del_dev)
 			log_error("dev %d: delete: %s", dev->dev_id, strerror(-ret));
 	}
 	ctrl_close(&dev->ctrl);
-	if (dev->plugin) {
-		dev->plugin->ops.close(dev->handle);
-		plugin_put(dev->plugin);
-	}
+	live_remove(dev);
+	layers_close(dev);
 	device_free(dev);
 }
 

@@ -15,7 +15,8 @@
 
 #include "dev_config.h"
 #include "ctrl.h"
-#include "plugin.h"
+#include "layers.h"
+#include "loader.h"
 #include "ublk_abi.h"
 
 struct device;
@@ -23,24 +24,42 @@ struct io_thread;
 struct batch_state;
 struct stats_file;
 
-/* Per-IO state flags (ublk_io.flags). */
+/* Per-IO state flags (io_slot.flags). */
 #define IO_BUF_REGISTERED	(1U << 0)	/* we registered the buffer: unregister before commit */
+#define IO_SQE_STARVED		(1U << 1)	/* ublk_get_sqe() said NULL to a layer: an -EAGAIN
+						 * result restarts the request instead */
+#define IO_NEED_REG_BUF		(1U << 2)	/* AUTO_ZC: the kernel left registering to us */
+
+/* What a slot waits for on its thread's deferred list (no SQE was free). */
+enum io_deferred {
+	DEFER_NONE = 0,
+	DEFER_CMD,		/* a FETCH / NEED_GET_DATA command (deferred_arg: cmd_op) */
+	DEFER_START,		/* register the buffer, then the layers */
+	DEFER_QUEUE,		/* call queue_io of io_slot.layer again */
+	DEFER_RESTART,		/* run the request again from the outermost layer */
+	DEFER_COMMIT,		/* (unregister +) commit deferred_arg as the result */
+};
 
 /* One request slot: (queue, tag). */
-struct ublk_io {
-	struct ublk_request req;	/* what the plugin sees */
+struct io_slot {
+	struct ublk_request req;	/* what the layers see */
 	struct io_thread *thread;
 	struct device *dev;
 	void *buf;			/* copy / user copy / get_data buffer */
+	void *priv;			/* every layer's request_priv, one allocation */
 	uint32_t flags;
 	uint16_t buf_index;		/* index in the thread's sparse buffer table */
+	uint8_t layer;			/* the layer that has the request now */
+	uint8_t deferred;		/* enum io_deferred */
+	int deferred_arg;
+	struct io_slot *next_deferred;
 };
 
-struct ublk_queue {
+struct queue_map {
 	unsigned int id;
 	const struct ublksrv_io_desc *descs;	/* mmapped, read-only */
 	size_t descs_len;
-	struct ublk_io *ios;
+	struct io_slot *ios;
 };
 
 struct io_thread {
@@ -49,16 +68,21 @@ struct io_thread {
 	pthread_t tid;
 	int started;
 	struct io_uring ring;
-	struct ublk_io **ios;		/* the slots this thread serves */
+	unsigned int sq_entries;
+	int debug_defer;		/* UBLK_DEBUG_RING_ENTRIES: defer rather than submit */
+	struct io_slot **ios;		/* the slots this thread serves */
 	unsigned int nr_ios;
 	unsigned int cmd_inflight;	/* FETCH/COMMIT/GET_DATA commands in the kernel */
-	unsigned int target_inflight;	/* SQEs whose CQE goes to the plugin or core */
+	unsigned int target_inflight;	/* SQEs whose CQE goes to a layer or core */
 	int stopping;			/* the kernel aborted our commands */
 	int exit_now;			/* asked to leave without waiting for the kernel */
 	int init_result;
 	cpu_set_t affinity;
 	int pin;
-	void *plugin_data;
+	unsigned int layers_ready;	/* layers whose thread_init ran */
+	void *layer_data[MAX_LAYERS];	/* each layer's thread_init result */
+	struct io_slot *deferred_head;	/* slots waiting for SQEs, FIFO */
+	struct io_slot *deferred_tail;
 	uint64_t nr_handled;		/* requests completed, when there is no stats file */
 	uint64_t *counter;		/* &nr_handled or a slot of the stats file */
 	struct batch_state *batch;	/* UBLK_F_BATCH_IO only */
@@ -75,15 +99,25 @@ enum data_path {
 
 struct device {
 	struct dev_config *cfg;
-	struct loaded_plugin *plugin;
-	void *handle;			/* plugin instance */
-	int handle_open;
+	/* The layer chain (layers.h): [0] outermost filter .. [n-1] the target. */
+	struct layer layers[MAX_LAYERS];
+	unsigned int nr_layers;
+	uint32_t caps;			/* UBLK_CAP_* of the stack, after every open */
+	size_t priv_size;		/* every layer's request_priv, summed */
+	size_t priv_zero;		/* bytes zeroed per request from priv[0] (single
+					 * range: no layer has OWN_PRIV) */
+	int priv_zero_each;		/* mixed OWN_PRIV: zero layer by layer */
 	struct ublk_device_params params;
 	struct ublksrv_ctrl_dev_info info;
 	__u64 kernel_features;
 	__u64 flags;			/* UBLK_F_* asked for */
 	int data_path;			/* enum data_path */
-	int no_data;			/* plugin never touches data */
+	int no_data;			/* no layer touches data */
+	uint64_t size;			/* bytes; grows with device_resized() */
+	int read_only;			/* refuse writes, discards and zeroes */
+	unsigned int resizes_running;	/* device_resized() workers, under lock */
+	uint64_t resize_want;		/* the largest size asked for, under lock */
+	struct device *next_live;	/* device.c's list of open devices, for device_resized() */
 	int batch;			/* UBLK_F_BATCH_IO: PREP/FETCH/COMMIT_IO_CMDS */
 	struct ctrl ctrl;
 	int added;			/* ADD_DEV (or START_USER_RECOVERY) done */
@@ -94,7 +128,7 @@ struct device {
 	unsigned int threads_running;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	struct ublk_queue queues[MAX_QUEUES];
+	struct queue_map queues[MAX_QUEUES];
 	struct io_thread *threads;
 	unsigned int nr_threads;
 	struct stats_file *stats;	/* shared with `ublk-server stats` */
@@ -102,11 +136,11 @@ struct device {
 };
 
 /*
- * Load the plugin and hand it the configuration; nothing touches the kernel.
- * This is all `--check` runs.
+ * Load every layer (filters and target) and hand each its configuration;
+ * nothing touches the kernel. This is all `--check` runs.
  */
 int device_configure(struct device **devp, struct dev_config *cfg);
-/* Open the target: the plugin acquires its backing store and geometry. */
+/* Open the layers, innermost first: the target acquires its backing store and geometry. */
 int device_open_target(struct device *dev);
 /*
  * Add (or, with recover, re-attach to) the ublk device, start the IO threads
@@ -119,6 +153,9 @@ void device_wait(struct device *dev);
 int device_stop(struct device *dev);
 /* Release everything; delete the kernel device when del_dev is set. */
 void device_destroy(struct device *dev, int del_dev);
+
+/* Host service behind ublk_device_resized() (any thread). */
+int device_resized(void *handle, uint64_t new_size);
 
 /* Human-readable list entry, the seed's format (used by add and list). */
 int device_print_info(struct ctrl *ctrl, int dev_id, FILE *out);

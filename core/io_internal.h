@@ -3,35 +3,75 @@
 #ifndef UBLK_SERVER_IO_INTERNAL_H
 #define UBLK_SERVER_IO_INTERNAL_H
 
+#include <errno.h>
+
 #include "device.h"
 
-/* user_data: tag 0-15, queue 16-27, kind 28-31, cookie 32-63. */
+/*
+ * user_data: tag 0-11, queue 12-23, layer 24-27, kind 28-31, cookie 32-63.
+ * The layer routes a layer's SQE completions to its own io_done or
+ * thread_event, with its own full 32-bit cookie (MAX_LAYERS is 16).
+ */
 enum ud_kind {
 	UD_CMD = 1,		/* FETCH / COMMIT_AND_FETCH / NEED_GET_DATA */
-	UD_REG_BUF,		/* REGISTER_IO_BUF before the plugin runs */
+	UD_REG_BUF,		/* REGISTER_IO_BUF before the layers run */
 	UD_UNREG_BUF,		/* UNREGISTER_IO_BUF, CQE only on failure */
-	UD_TARGET,		/* a plugin SQE: cookie is the plugin's */
+	UD_TARGET,		/* a layer's request SQE: cookie is the layer's */
 	UD_STOP,		/* poll on the device's stop eventfd */
 	UD_BATCH_PREP,		/* PREP_IO_CMDS */
 	UD_BATCH_FETCH,		/* multishot FETCH_IO_CMDS */
 	UD_BATCH_COMMIT,	/* COMMIT_IO_CMDS: cookie is the buffer index */
+	UD_THREAD,		/* a layer's thread SQE (ublk_get_thread_sqe) */
 };
 
-static inline __u64 ud_build(unsigned int tag, unsigned int q_id, unsigned int kind,
-			     uint32_t cookie)
+_Static_assert(MAX_LAYERS <= 16, "user_data has 4 bits for the layer");
+_Static_assert(MAX_DEPTH <= 4096 && MAX_QUEUES <= 4096, "user_data has 12 bits for tag and queue");
+
+static inline __u64 ud_build(unsigned int tag, unsigned int q_id, unsigned int layer,
+			     unsigned int kind, uint32_t cookie)
 {
-	return (__u64)tag | ((__u64)q_id << 16) | ((__u64)kind << 28) |
-	       ((__u64)cookie << 32);
+	return (__u64)tag | ((__u64)q_id << 12) | ((__u64)layer << 24) |
+	       ((__u64)kind << 28) | ((__u64)cookie << 32);
 }
 
-#define UD_TAG(ud)	((unsigned int)((ud) & 0xffff))
-#define UD_QID(ud)	((unsigned int)(((ud) >> 16) & 0xfff))
+#define UD_TAG(ud)	((unsigned int)((ud) & 0xfff))
+#define UD_QID(ud)	((unsigned int)(((ud) >> 12) & 0xfff))
+#define UD_LAYER(ud)	((unsigned int)(((ud) >> 24) & 0xf))
 #define UD_KIND(ud)	((unsigned int)(((ud) >> 28) & 0xf))
 #define UD_COOKIE(ud)	((uint32_t)((ud) >> 32))
 
-/* An SQE, flushing the submission queue first if it is full. */
-struct io_uring_sqe *thread_get_sqe(struct io_thread *t);
-/* A request arrived in slot io: describe it and start it. */
-void io_start(struct ublk_io *io);
+/*
+ * Reserve n SQEs, all or none: they are consecutive in the submission queue
+ * and go to the kernel in one submit, so a link among them is never split.
+ * A full queue is submitted once; -EAGAIN if it is still short (the caller
+ * defers), -E2BIG if n can never fit. With UBLK_DEBUG_RING_ENTRIES a full
+ * queue is never submitted here: every caller defers, to exercise that path.
+ */
+static inline int thread_reserve_sqes(struct io_thread *t, unsigned int n,
+				      struct io_uring_sqe **sqes)
+{
+	unsigned int i;
+
+	if (io_uring_sq_space_left(&t->ring) < n) {
+		if (n > t->sq_entries)
+			return -E2BIG;
+		if (t->debug_defer)
+			return -EAGAIN;
+		io_uring_submit(&t->ring);
+		if (io_uring_sq_space_left(&t->ring) < n)
+			return -EAGAIN;
+	}
+	for (i = 0; i < n; i++)
+		sqes[i] = io_uring_get_sqe(&t->ring);
+	return 0;
+}
+
+/* One SQE, flushing the submission queue first if it is full; NULL if it stays full. */
+static inline struct io_uring_sqe *thread_get_sqe(struct io_thread *t)
+{
+	struct io_uring_sqe *sqe;
+
+	return thread_reserve_sqes(t, 1, &sqe) ? NULL : sqe;
+}
 
 #endif

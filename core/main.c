@@ -12,7 +12,7 @@
 #include "cli_args.h"
 #include "commands.h"
 #include "log.h"
-#include "plugin.h"
+#include "loader.h"
 #include "run_dir.h"
 
 static void usage(FILE *out)
@@ -23,8 +23,11 @@ static void usage(FILE *out)
 "  add -t TARGET [-q queues] [-d depth] [-n dev_id] [--foreground] [--quiet]\n"
 "      [-z] [--auto_zc] [--auto_zc_fallback] [-u] [-g] [-b] [--debug_mask M]\n"
 "      [-r 0|1] [-i 0|1] [-e 0|1] [--nthreads N] [--per_io_tasks]\n"
-"      [--KEY VALUE]... [backing files]\n"
+"      [--filter NAME]... [--KEY VALUE]... [backing files]\n"
 "        create a device served by plugin TARGET.so; returns once it is LIVE\n"
+"        --filter NAME stacks filter NAME.so over the target (repeat: outermost\n"
+"        first); --NAME.KEY VALUE goes to layer NAME, a bare --KEY to the one\n"
+"        layer that takes it, else to the target\n"
 "        defaults: queues=%d (max %d), depth=%d (max %d), dev_id auto\n"
 "  recover -n dev_id <the add arguments>\n"
 "        attach a new daemon to a device whose daemon died (-r/-i/-e devices)\n"
@@ -34,12 +37,15 @@ static void usage(FILE *out)
 "  update_size -n dev_id -s BYTES\n"
 "  quiesce -n dev_id\n"
 "  stats -n dev_id             requests served by each IO thread\n"
-"  help [TARGET]               this text, or a target's keys\n"
+"  help [TARGET|FILTER]        this text, or a target's or filter's keys\n"
 "  -c FILE [--check] [--foreground]\n"
 "        daemon mode: serve every device of an INI file (--check: validate only)\n"
 "\n"
 "  --plugin-dir DIR  where TARGET.so is found (else $UBLK_PLUGIN_DIR, else %s)\n"
-"  --run-dir DIR     runtime state (else $UBLK_RUN_DIR, else " DEFAULT_RUN_DIR ")\n",
+"  --run-dir DIR     runtime state (else $UBLK_RUN_DIR, else " DEFAULT_RUN_DIR ")\n"
+"\n"
+"  UBLK_DEBUG_RING_ENTRIES=N  debugging only: IO rings of N (4..4096) entries,\n"
+"                             to exercise waiting for SQEs; slows IO down\n",
 		DEFAULT_QUEUES, MAX_QUEUES, DEFAULT_DEPTH, MAX_DEPTH, PLUGIN_DIR);
 }
 
@@ -54,10 +60,10 @@ static int cmd_help(struct cli_args *args, int argc, char **argv)
 	p = plugin_load(argv[2], "help");
 	if (!p)
 		return 1;
-	printf("%s%s%s\n", p->ops.name, p->ops.description ? ": " : "",
-	       p->ops.description ? p->ops.description : "");
-	if (p->ops.config_help)
-		printf("%s", p->ops.config_help);
+	printf("%s%s%s%s\n", p->name, p->is_filter ? " (filter)" : "",
+	       p->description ? ": " : "", p->description ? p->description : "");
+	if (p->config_help)
+		printf("%s", p->config_help);
 	plugin_put(p);
 	return 0;
 }

@@ -12,27 +12,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <linux/falloc.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
-#include <sys/stat.h>
 #include <sys/sysmacros.h>
 
 #include <liburing.h>
 
 #include <ublk/plugin.h>
 
+#include "common/backing.h"
+
 /* Largest WRITE_ZEROES / DISCARD we advertise: 4 GiB - 512. */
 #define LOOP_MAX_FALLOC ((UINT32_MAX >> 9) << 9)
 
 struct loop_dev {
-	char *file;
+	struct backing_file file;
 	uint64_t offset;
 	uint64_t size;		/* 0: the rest of the file */
-	int direct_io;		/* wanted */
-	int fd;
-	int is_bdev;
+	int direct_io;		/* wanted, then what the open got */
 	int read_only;
 	int can_punch;		/* FALLOC_FL_PUNCH_HOLE works */
 	int can_zero_range;	/* FALLOC_FL_ZERO_RANGE works */
@@ -50,8 +48,7 @@ struct loop_req {
 enum {
 	LOOP_CK_RW = 1,
 	LOOP_CK_FSYNC,
-	LOOP_CK_FALLOC,		/* the only or first fallocate */
-	LOOP_CK_FALLOC2,	/* the allocating second half of punch + allocate */
+	LOOP_CK_FALLOC,		/* a fallocate (both halves of punch + allocate) */
 };
 
 static int loop_create(void **handle)
@@ -62,8 +59,8 @@ static int loop_create(void **handle)
 		ublk_error("out of memory");
 		return -1;
 	}
+	backing_init(&d->file);
 	d->direct_io = 1;
-	d->fd = -1;
 	*handle = d;
 	return 0;
 }
@@ -71,28 +68,13 @@ static int loop_create(void **handle)
 static int loop_config(void *handle, const char *key, const char *value)
 {
 	struct loop_dev *d = handle;
-	struct stat st;
 
 	if (!strcmp(key, "file")) {
-		if (d->file) {
-			ublk_error("only one backing file, got '%s' and '%s'", d->file, value);
+		if (d->file.path) {
+			ublk_error("only one backing file, got '%s' and '%s'", d->file.path, value);
 			return -1;
 		}
-		if (stat(value, &st)) {
-			ublk_error("backing file '%s': %s", value, strerror(errno));
-			return -1;
-		}
-		if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
-			ublk_error("backing file '%s' is not a regular file or a block device",
-				   value);
-			return -1;
-		}
-		d->file = strdup(value);
-		if (!d->file) {
-			ublk_error("out of memory");
-			return -1;
-		}
-		return 0;
+		return backing_set_path(&d->file, value);
 	}
 	if (!strcmp(key, "offset")) {
 		if (ublk_parse_size(value, &d->offset)) {
@@ -108,13 +90,8 @@ static int loop_config(void *handle, const char *key, const char *value)
 		}
 		return 0;
 	}
-	if (!strcmp(key, "direct_io")) {
-		if (ublk_parse_bool(value, &d->direct_io)) {
-			ublk_error("direct_io: '%s' is not on or off", value);
-			return -1;
-		}
-		return 0;
-	}
+	if (!strcmp(key, "direct_io"))
+		return backing_config_direct_io(value, &d->direct_io);
 	ublk_error("unknown parameter '%s' for target loop", key);
 	return -1;
 }
@@ -129,50 +106,26 @@ static int loop_config_complete(void *handle)
 {
 	struct loop_dev *d = handle;
 
-	if (!d->file) {
+	if (!d->file.path) {
 		ublk_error("no backing file: give a path (file=PATH)");
 		return -1;
 	}
 	return 0;
 }
 
-static int open_backing(struct loop_dev *d)
-{
-	int flags = (d->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC;
-
-	if (d->direct_io) {
-		d->fd = open(d->file, flags | O_DIRECT);
-		if (d->fd >= 0)
-			return 0;
-		if (errno != EINVAL) {
-			ublk_error("cannot open '%s': %s", d->file, strerror(errno));
-			return -1;
-		}
-		ublk_log(UBLK_LOG_WARN, "loop: %s refuses O_DIRECT, using buffered IO",
-			 d->file);
-		d->direct_io = 0;
-	}
-	d->fd = open(d->file, flags);
-	if (d->fd < 0) {
-		ublk_error("cannot open '%s': %s", d->file, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-static uint64_t sysfs_queue_u64(const struct stat *st, const char *attr)
+static uint64_t sysfs_queue_u64(dev_t rdev, const char *attr)
 {
 	char path[128];
 	unsigned long long v = 0;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/queue/%s",
-		 major(st->st_rdev), minor(st->st_rdev), attr);
+		 major(rdev), minor(rdev), attr);
 	f = fopen(path, "re");
 	if (!f) {
 		/* A partition: its queue is its disk's. */
 		snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/../queue/%s",
-			 major(st->st_rdev), minor(st->st_rdev), attr);
+			 major(rdev), minor(rdev), attr);
 		f = fopen(path, "re");
 	}
 	if (!f)
@@ -184,21 +137,21 @@ static uint64_t sysfs_queue_u64(const struct stat *st, const char *attr)
 }
 
 /* Which fallocate modes the backing store takes, without touching data. */
-static void probe_fallocate(struct loop_dev *d, const struct stat *st, uint64_t file_size)
+static void probe_fallocate(struct loop_dev *d, uint64_t file_size)
 {
 	if (d->read_only)
 		return;
-	if (d->is_bdev) {
+	if (d->file.is_bdev) {
 		/* ZERO_RANGE always works (the kernel writes zeroes if it must);
 		 * PUNCH_HOLE needs a device that unmaps while zeroing. */
 		d->can_zero_range = 1;
-		d->can_punch = sysfs_queue_u64(st, "write_zeroes_max_bytes") > 0;
+		d->can_punch = sysfs_queue_u64(d->file.rdev, "write_zeroes_max_bytes") > 0;
 		return;
 	}
 	/* Beyond the end of the file with KEEP_SIZE: a no-op where supported. */
-	d->can_punch = !fallocate(d->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+	d->can_punch = !fallocate(d->file.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 				  (off_t)file_size, 4096);
-	d->can_zero_range = !fallocate(d->fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
+	d->can_zero_range = !fallocate(d->file.fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
 				       (off_t)file_size, 4096);
 }
 
@@ -207,33 +160,23 @@ static int loop_open(void *handle, struct ublk_device_params *params)
 	struct loop_dev *d = handle;
 	uint32_t lbs = params->logical_block_size;
 	uint64_t file_size, avail;
-	struct stat st;
 
 	d->read_only = !!(params->attrs & UBLK_DEV_READ_ONLY);
-	if (open_backing(d))
+	if (backing_open(&d->file, "loop", d->read_only, d->direct_io))
 		return -1;
-	if (fstat(d->fd, &st)) {
-		ublk_error("cannot stat '%s': %s", d->file, strerror(errno));
-		return -1;
-	}
-	if (S_ISBLK(st.st_mode)) {
+	d->direct_io = d->file.direct_io;
+	file_size = d->file.size;
+	if (d->file.is_bdev) {
 		int bdev_lbs = 0;
 
-		d->is_bdev = 1;
-		if (ioctl(d->fd, BLKGETSIZE64, &file_size)) {
-			ublk_error("cannot get the size of '%s': %s", d->file, strerror(errno));
-			return -1;
-		}
 		/* O_DIRECT needs IO aligned to the backing device's sectors. */
-		if (!ioctl(d->fd, BLKSSZGET, &bdev_lbs) && bdev_lbs > (int)lbs &&
+		if (!ioctl(d->file.fd, BLKSSZGET, &bdev_lbs) && bdev_lbs > (int)lbs &&
 		    d->direct_io && bdev_lbs <= 4096) {
 			lbs = (uint32_t)bdev_lbs;
 			params->logical_block_size = lbs;
 			if (params->physical_block_size < lbs)
 				params->physical_block_size = lbs;
 		}
-	} else {
-		file_size = (uint64_t)st.st_size;
 	}
 
 	if (d->offset % lbs) {
@@ -243,14 +186,14 @@ static int loop_open(void *handle, struct ublk_device_params *params)
 	}
 	if (d->offset >= file_size) {
 		ublk_error("offset %" PRIu64 " is beyond the end of '%s' (%" PRIu64 " bytes)",
-			   d->offset, d->file, file_size);
+			   d->offset, d->file.path, file_size);
 		return -1;
 	}
 	avail = file_size - d->offset;
 	if (d->size) {
 		if (d->size > avail) {
 			ublk_error("offset + size (%" PRIu64 ") is beyond the end of '%s' (%" PRIu64 " bytes)",
-				   d->offset + d->size, d->file, file_size);
+				   d->offset + d->size, d->file.path, file_size);
 			return -1;
 		}
 		if (d->size % lbs) {
@@ -263,12 +206,12 @@ static int loop_open(void *handle, struct ublk_device_params *params)
 		d->dev_size = avail / lbs * lbs;
 		if (!d->dev_size) {
 			ublk_error("'%s' is too small: %" PRIu64 " bytes after offset %" PRIu64 ", less than one %u-byte block",
-				   d->file, avail, d->offset, lbs);
+				   d->file.path, avail, d->offset, lbs);
 			return -1;
 		}
 	}
 
-	probe_fallocate(d, &st, file_size);
+	probe_fallocate(d, file_size);
 	params->size = d->dev_size;
 	params->attrs |= UBLK_DEV_VOLATILE_CACHE | UBLK_DEV_FUA;
 	if (d->read_only)
@@ -281,7 +224,7 @@ static int loop_open(void *handle, struct ublk_device_params *params)
 	if (d->can_zero_range || d->can_punch)
 		params->max_write_zeroes_size = LOOP_MAX_FALLOC;
 	ublk_log(UBLK_LOG_DEBUG, "loop: %s: %" PRIu64 " bytes at offset %" PRIu64 ", %s IO%s%s",
-		 d->file, d->dev_size, d->offset, d->direct_io ? "direct" : "buffered",
+		 d->file.path, d->dev_size, d->offset, d->direct_io ? "direct" : "buffered",
 		 d->can_punch ? ", discard" : "", d->can_zero_range ? ", zero range" : "");
 	return 0;
 }
@@ -305,51 +248,58 @@ static void loop_submit_rw(struct ublk_request *req)
 		void *addr = (void *)(uintptr_t)lr->done;
 
 		if (write)
-			io_uring_prep_write_fixed(sqe, d->fd, addr, left, off, req->buf_index);
+			io_uring_prep_write_fixed(sqe, d->file.fd, addr, left, off, req->buf_index);
 		else
-			io_uring_prep_read_fixed(sqe, d->fd, addr, left, off, req->buf_index);
+			io_uring_prep_read_fixed(sqe, d->file.fd, addr, left, off, req->buf_index);
 	} else {
 		char *buf = (char *)req->buf + lr->done;
 
 		if (write)
-			io_uring_prep_write(sqe, d->fd, buf, left, off);
+			io_uring_prep_write(sqe, d->file.fd, buf, left, off);
 		else
-			io_uring_prep_read(sqe, d->fd, buf, left, off);
+			io_uring_prep_read(sqe, d->file.fd, buf, left, off);
 	}
 	if (write && (req->flags & UBLK_REQ_FUA))
 		sqe->rw_flags = RWF_DSYNC;
 	lr->pending++;
 }
 
-static struct io_uring_sqe *loop_falloc(struct ublk_request *req, int mode, uint32_t cookie)
+static void loop_prep_falloc(struct ublk_request *req, struct io_uring_sqe *sqe, int mode)
 {
 	struct loop_dev *d = req->handle;
 	struct loop_req *lr = req->priv;
-	struct io_uring_sqe *sqe = ublk_get_sqe(req, cookie);
 
-	if (!sqe)
-		return NULL;
-	io_uring_prep_fallocate(sqe, d->fd, mode, (off_t)(d->offset + req->offset),
+	io_uring_prep_fallocate(sqe, d->file.fd, mode, (off_t)(d->offset + req->offset),
 				(off_t)req->length);
 	lr->pending++;
+}
+
+static struct io_uring_sqe *loop_falloc(struct ublk_request *req, int mode, uint32_t cookie)
+{
+	struct io_uring_sqe *sqe = ublk_get_sqe(req, cookie);
+
+	if (sqe)
+		loop_prep_falloc(req, sqe, mode);
 	return sqe;
 }
 
-/* Zeroed and still allocated: punch, then (linked) allocate again. */
+/*
+ * Zeroed and still allocated: punch, then (linked) allocate again. Both SQEs
+ * in one reservation, so the link is never split; on a full ring the host
+ * calls loop_queue_io again later (nothing went out yet).
+ */
 static int loop_zero_keep(struct ublk_request *req)
 {
-	struct loop_req *lr = req->priv;
-	struct io_uring_sqe *punch;
+	void *sqes[2];
+	int ret = ublk_get_sqes(req, LOOP_CK_FALLOC, 2, sqes);
 
-	punch = loop_falloc(req, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, LOOP_CK_FALLOC);
-	if (!punch)
-		return -EAGAIN;
-	punch->flags |= IOSQE_IO_LINK;
-	if (!loop_falloc(req, FALLOC_FL_KEEP_SIZE, LOOP_CK_FALLOC2)) {
-		/* The punch goes out alone; fail the request when it is back. */
-		punch->flags &= ~IOSQE_IO_LINK;
-		lr->error = -EAGAIN;
-	}
+	if (ret == -EAGAIN)
+		return 1;
+	if (ret)
+		return ret;
+	loop_prep_falloc(req, sqes[0], FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE);
+	((struct io_uring_sqe *)sqes[0])->flags |= IOSQE_IO_LINK;
+	loop_prep_falloc(req, sqes[1], FALLOC_FL_KEEP_SIZE);
 	return 0;
 }
 
@@ -360,16 +310,7 @@ static void loop_queue_io(struct ublk_request *req)
 	struct io_uring_sqe *sqe;
 	int ret = 0;
 
-	if (req->op != UBLK_OP_FLUSH &&
-	    (req->offset > d->dev_size || req->length > d->dev_size - req->offset)) {
-		ublk_complete(req, -EIO);
-		return;
-	}
-	if (d->read_only && req->op != UBLK_OP_READ && req->op != UBLK_OP_FLUSH) {
-		ublk_complete(req, -EROFS);
-		return;
-	}
-
+	/* The host checked range and read-only for every target. */
 	switch (req->op) {
 	case UBLK_OP_READ:
 	case UBLK_OP_WRITE:
@@ -385,7 +326,7 @@ static void loop_queue_io(struct ublk_request *req)
 			ublk_complete(req, -EAGAIN);
 			return;
 		}
-		io_uring_prep_fsync(sqe, d->fd, IORING_FSYNC_DATASYNC);
+		io_uring_prep_fsync(sqe, d->file.fd, IORING_FSYNC_DATASYNC);
 		lr->pending++;
 		return;
 	case UBLK_OP_DISCARD:
@@ -408,6 +349,8 @@ static void loop_queue_io(struct ublk_request *req)
 				ret = -EAGAIN;
 		} else {
 			ret = loop_zero_keep(req);
+			if (ret > 0)
+				return;		/* queued by the host */
 		}
 		break;
 	default:
@@ -453,9 +396,7 @@ static void loop_close(void *handle)
 {
 	struct loop_dev *d = handle;
 
-	if (d->fd >= 0)
-		close(d->fd);
-	free(d->file);
+	backing_close(&d->file);
 	free(d);
 }
 

@@ -7,21 +7,18 @@
  * zero copy one READ_FIXED/WRITE_FIXED per contiguous piece. The request
  * completes when every part has; any failed or short part fails it.
  */
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <linux/fs.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
 #include <sys/uio.h>
 
 #include <liburing.h>
 
 #include <ublk/plugin.h>
 
+#include "common/backing.h"
+#include "common/util.h"
 #include "stripe_map.h"
 
 #define STRIPE_MAX_FILES	16
@@ -33,8 +30,7 @@
 #define STRIPE_MAX_PIECES	(STRIPE_MAX_IO / STRIPE_MIN_CHUNK + 2)
 
 struct stripe_dev {
-	char *files[STRIPE_MAX_FILES];
-	int fds[STRIPE_MAX_FILES];
+	struct backing_file files[STRIPE_MAX_FILES];
 	uint32_t nfiles;
 	uint32_t chunk_size;
 	int direct_io;
@@ -45,10 +41,15 @@ struct stripe_dev {
 
 /*
  * Per request. Each SQE's cookie is the byte count it must return (0 for
- * FSYNC), so a short part is seen without more state.
+ * FSYNC), so a short part is seen without more state. A request's parts
+ * (SQEs) are issued in a fixed order, one reservation each; when the ring is
+ * full the host calls queue_io again later and `issued` says where to resume
+ * (the plan is recomputed: it depends only on the request).
  */
 struct stripe_req {
-	uint32_t pending;
+	uint32_t pending;	/* parts in flight */
+	uint32_t issued;	/* parts issued so far */
+	int all_issued;		/* no more parts will go out */
 	int error;
 	struct iovec iov[STRIPE_MAX_PIECES];
 };
@@ -62,8 +63,8 @@ static int stripe_create(void **handle)
 		ublk_error("out of memory");
 		return -1;
 	}
-	for (i = 0; i < STRIPE_MAX_FILES; i++)
-		d->fds[i] = -1;
+	for (i = 0; i < ARRAY_SIZE(d->files); i++)
+		backing_init(&d->files[i]);
 	d->chunk_size = STRIPE_DEFAULT_CHUNK;
 	d->direct_io = 1;
 	*handle = d;
@@ -73,27 +74,14 @@ static int stripe_create(void **handle)
 static int stripe_config(void *handle, const char *key, const char *value)
 {
 	struct stripe_dev *d = handle;
-	struct stat st;
 
 	if (!strcmp(key, "file")) {
 		if (d->nfiles == STRIPE_MAX_FILES) {
 			ublk_error("too many backing files: at most %u", STRIPE_MAX_FILES);
 			return -1;
 		}
-		if (stat(value, &st)) {
-			ublk_error("backing file '%s': %s", value, strerror(errno));
+		if (backing_set_path(&d->files[d->nfiles], value))
 			return -1;
-		}
-		if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
-			ublk_error("backing file '%s' is not a regular file or a block device",
-				   value);
-			return -1;
-		}
-		d->files[d->nfiles] = strdup(value);
-		if (!d->files[d->nfiles]) {
-			ublk_error("out of memory");
-			return -1;
-		}
 		d->nfiles++;
 		return 0;
 	}
@@ -101,20 +89,15 @@ static int stripe_config(void *handle, const char *key, const char *value)
 		uint64_t v;
 
 		if (ublk_parse_size(value, &v) || v < STRIPE_MIN_CHUNK || v > STRIPE_MAX_CHUNK ||
-		    (v & (v - 1))) {
+		    !is_power_of_2(v)) {
 			ublk_error("chunk_size: '%s' is not a power of two from 4K to 512K", value);
 			return -1;
 		}
 		d->chunk_size = (uint32_t)v;
 		return 0;
 	}
-	if (!strcmp(key, "direct_io")) {
-		if (ublk_parse_bool(value, &d->direct_io)) {
-			ublk_error("direct_io: '%s' is not on or off", value);
-			return -1;
-		}
-		return 0;
-	}
+	if (!strcmp(key, "direct_io"))
+		return backing_config_direct_io(value, &d->direct_io);
 	ublk_error("unknown parameter '%s' for target stripe", key);
 	return -1;
 }
@@ -135,67 +118,28 @@ static int stripe_config_complete(void *handle)
 	return 0;
 }
 
-static int open_one(struct stripe_dev *d, uint32_t i, uint64_t *size)
-{
-	int flags = (d->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC;
-	const char *path = d->files[i];
-	struct stat st;
-	int fd = -1;
-
-	if (d->direct_io) {
-		fd = open(path, flags | O_DIRECT);
-		if (fd < 0 && errno == EINVAL) {
-			ublk_log(UBLK_LOG_WARN, "stripe: %s refuses O_DIRECT, using buffered IO",
-				 path);
-		} else if (fd < 0) {
-			ublk_error("cannot open '%s': %s", path, strerror(errno));
-			return -1;
-		}
-	}
-	if (fd < 0)
-		fd = open(path, flags);
-	if (fd < 0) {
-		ublk_error("cannot open '%s': %s", path, strerror(errno));
-		return -1;
-	}
-	d->fds[i] = fd;
-	if (fstat(fd, &st)) {
-		ublk_error("cannot stat '%s': %s", path, strerror(errno));
-		return -1;
-	}
-	if (S_ISBLK(st.st_mode)) {
-		if (ioctl(fd, BLKGETSIZE64, size)) {
-			ublk_error("cannot get the size of '%s': %s", path, strerror(errno));
-			return -1;
-		}
-	} else {
-		*size = (uint64_t)st.st_size;
-	}
-	return 0;
-}
-
 static int stripe_open(void *handle, struct ublk_device_params *params)
 {
 	struct stripe_dev *d = handle;
-	uint64_t size0 = 0, size;
+	uint64_t size0;
 	uint32_t i;
 
 	d->read_only = !!(params->attrs & UBLK_DEV_READ_ONLY);
 	for (i = 0; i < d->nfiles; i++) {
-		if (open_one(d, i, &size))
+		if (backing_open(&d->files[i], "stripe", d->read_only, d->direct_io))
 			return -1;
-		if (!i) {
-			size0 = size;
-		} else if (size != size0) {
+		if (d->files[i].size != d->files[0].size) {
 			ublk_error("backing files differ in size: '%s' is %" PRIu64 " bytes, '%s' is %" PRIu64 " bytes",
-				   d->files[0], size0, d->files[i], size);
+				   d->files[0].path, d->files[0].size, d->files[i].path,
+				   d->files[i].size);
 			return -1;
 		}
 	}
+	size0 = d->files[0].size;
 	d->file_size = size0 / d->chunk_size * d->chunk_size;
 	if (!d->file_size) {
 		ublk_error("'%s' is too small: %" PRIu64 " bytes, less than one %u-byte chunk",
-			   d->files[0], size0, d->chunk_size);
+			   d->files[0].path, size0, d->chunk_size);
 		return -1;
 	}
 	if (d->chunk_size % params->logical_block_size) {
@@ -215,12 +159,12 @@ static int stripe_open(void *handle, struct ublk_device_params *params)
 	return 0;
 }
 
-/* The request's parts are all back (or none went out): finish it. */
+/* The request's parts are all out and back (or none went out): finish it. */
 static void stripe_maybe_complete(struct ublk_request *req)
 {
 	struct stripe_req *sr = req->priv;
 
-	if (sr->pending)
+	if (sr->pending || !sr->all_issued)
 		return;
 	if (sr->error)
 		ublk_complete(req, sr->error);
@@ -228,22 +172,48 @@ static void stripe_maybe_complete(struct ublk_request *req)
 		ublk_complete(req, req->op == UBLK_OP_FLUSH ? 0 : (int)req->length);
 }
 
+/*
+ * An SQE for the next part: 0; 1 when the ring is full (the host queued the
+ * request and calls stripe_queue_io again: return without completing); or
+ * -errno, and no more parts go out.
+ */
+static int stripe_part_sqe(struct ublk_request *req, uint32_t cookie, struct io_uring_sqe **sqe)
+{
+	struct stripe_req *sr = req->priv;
+	void *p;
+	int ret = ublk_get_sqes(req, cookie, 1, &p);
+
+	if (ret == -ENOSYS) {		/* a 1.0 host */
+		p = ublk_get_sqe(req, cookie);
+		ret = p ? 0 : -EAGAIN;
+	} else if (ret == -EAGAIN) {
+		return 1;
+	}
+	if (ret) {
+		sr->error = ret;
+		sr->all_issued = 1;
+		return ret;
+	}
+	*sqe = p;
+	sr->issued++;
+	sr->pending++;
+	return 0;
+}
+
 static void stripe_flush(struct ublk_request *req)
 {
 	struct stripe_dev *d = req->handle;
 	struct stripe_req *sr = req->priv;
+	struct io_uring_sqe *sqe;
 	uint32_t i;
 
-	for (i = 0; i < d->nfiles; i++) {
-		struct io_uring_sqe *sqe = ublk_get_sqe(req, 0);
-
-		if (!sqe) {
-			sr->error = -EAGAIN;
+	for (i = sr->issued; i < d->nfiles && !sr->all_issued; i++) {
+		if (stripe_part_sqe(req, 0, &sqe))
 			break;
-		}
-		io_uring_prep_fsync(sqe, d->fds[i], IORING_FSYNC_DATASYNC);
-		sr->pending++;
+		io_uring_prep_fsync(sqe, d->files[i].fd, IORING_FSYNC_DATASYNC);
 	}
+	if (i == d->nfiles)
+		sr->all_issued = 1;
 	stripe_maybe_complete(req);
 }
 
@@ -255,7 +225,7 @@ static void stripe_rw(struct ublk_request *req)
 	uint32_t first[STRIPE_MAX_FILES], count[STRIPE_MAX_FILES];
 	int write = req->op == UBLK_OP_WRITE;
 	int fixed = req->data_mode == UBLK_DATA_FIXED;
-	uint32_t f, i, nio = 0;
+	uint32_t f, i, nio = 0, part = 0;
 	int n;
 
 	n = stripe_map(req->offset, req->length, d->chunk_size, d->nfiles, pieces,
@@ -266,15 +236,17 @@ static void stripe_rw(struct ublk_request *req)
 	}
 	stripe_group_by_file(pieces, (uint32_t)n, d->nfiles, grouped, first, count);
 
-	for (f = 0; f < d->nfiles && !sr->error; f++) {
+	for (f = 0; f < d->nfiles && !sr->all_issued; f++) {
 		const struct stripe_piece *p = &grouped[first[f]];
 		uint32_t start = nio, bytes = 0;
+		struct io_uring_sqe *sqe;
 
 		if (!count[f])
 			continue;
 		/*
 		 * One iovec per buffer-contiguous run (file-contiguous already);
 		 * in zero copy an "address" is the offset in the request buffer.
+		 * Rebuilt identically on a resumed call.
 		 */
 		for (i = 0; i < count[f]; i++) {
 			char *addr = fixed ? (char *)(uintptr_t)p[i].buf_off :
@@ -292,67 +264,59 @@ static void stripe_rw(struct ublk_request *req)
 		}
 
 		if (!fixed) {
-			struct io_uring_sqe *sqe = ublk_get_sqe(req, bytes);
-
-			if (!sqe) {
-				sr->error = -EAGAIN;
+			/* One READV/WRITEV per file. */
+			if (part++ < sr->issued)
+				continue;
+			if (stripe_part_sqe(req, bytes, &sqe))
 				break;
-			}
 			if (write)
-				io_uring_prep_writev(sqe, d->fds[f], &sr->iov[start], nio - start,
+				io_uring_prep_writev(sqe, d->files[f].fd, &sr->iov[start], nio - start,
 						     p[0].file_off);
 			else
-				io_uring_prep_readv(sqe, d->fds[f], &sr->iov[start], nio - start,
+				io_uring_prep_readv(sqe, d->files[f].fd, &sr->iov[start], nio - start,
 						    p[0].file_off);
 			if (write && (req->flags & UBLK_REQ_FUA))
 				sqe->rw_flags = RWF_DSYNC;
-			sr->pending++;
 			continue;
 		}
 		/* Zero copy: one fixed-buffer SQE per run; addr is the buffer offset. */
 		{
 			uint64_t foff = p[0].file_off;
 
-			for (i = start; i < nio; i++) {
-				struct io_uring_sqe *sqe = ublk_get_sqe(req, (uint32_t)sr->iov[i].iov_len);
-
-				if (!sqe) {
-					sr->error = -EAGAIN;
-					break;
-				}
+			for (i = start; i < nio; i++, foff += sr->iov[i - 1].iov_len) {
+				if (part++ < sr->issued)
+					continue;
+				if (stripe_part_sqe(req, (uint32_t)sr->iov[i].iov_len, &sqe))
+					goto out;
 				if (write)
-					io_uring_prep_write_fixed(sqe, d->fds[f], sr->iov[i].iov_base,
+					io_uring_prep_write_fixed(sqe, d->files[f].fd, sr->iov[i].iov_base,
 								  (unsigned int)sr->iov[i].iov_len,
 								  foff, req->buf_index);
 				else
-					io_uring_prep_read_fixed(sqe, d->fds[f], sr->iov[i].iov_base,
+					io_uring_prep_read_fixed(sqe, d->files[f].fd, sr->iov[i].iov_base,
 								 (unsigned int)sr->iov[i].iov_len,
 								 foff, req->buf_index);
 				if (write && (req->flags & UBLK_REQ_FUA))
 					sqe->rw_flags = RWF_DSYNC;
-				sr->pending++;
-				foff += sr->iov[i].iov_len;
 			}
 		}
 	}
+	if (f == d->nfiles)
+		sr->all_issued = 1;
+out:
 	stripe_maybe_complete(req);
 }
 
 static void stripe_queue_io(struct ublk_request *req)
 {
-	struct stripe_dev *d = req->handle;
+	struct stripe_req *sr = req->priv;
 
+	/* The host checked range and read-only; a part failed while we waited: stop. */
+	if (sr->error)
+		sr->all_issued = 1;
 	switch (req->op) {
 	case UBLK_OP_READ:
 	case UBLK_OP_WRITE:
-		if (req->offset > d->dev_size || req->length > d->dev_size - req->offset) {
-			ublk_complete(req, -EIO);
-			return;
-		}
-		if (d->read_only && req->op == UBLK_OP_WRITE) {
-			ublk_complete(req, -EROFS);
-			return;
-		}
 		stripe_rw(req);
 		return;
 	case UBLK_OP_FLUSH:
@@ -382,11 +346,8 @@ static void stripe_close(void *handle)
 	struct stripe_dev *d = handle;
 	uint32_t i;
 
-	for (i = 0; i < STRIPE_MAX_FILES; i++) {
-		if (d->fds[i] >= 0)
-			close(d->fds[i]);
-		free(d->files[i]);
-	}
+	for (i = 0; i < ARRAY_SIZE(d->files); i++)
+		backing_close(&d->files[i]);
 	free(d);
 }
 

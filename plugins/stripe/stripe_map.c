@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "common/util.h"
 #include "stripe_map.h"
 
 int stripe_map(uint64_t offset, uint32_t len, uint32_t chunk_size, uint32_t nfiles,
@@ -6,7 +7,7 @@ int stripe_map(uint64_t offset, uint32_t len, uint32_t chunk_size, uint32_t nfil
 {
 	uint32_t done = 0, n = 0;
 
-	if (!nfiles || !chunk_size || (chunk_size & (chunk_size - 1)))
+	if (!nfiles || !is_power_of_2(chunk_size))
 		return -1;
 	while (done < len) {
 		uint64_t pos = offset + done;

@@ -25,6 +25,22 @@ expect_error "bad_abi.so has ABI version 99.0, this server needs 1.x" \
 	"$bin" add -t bad_abi --foreground --plugin-dir "$tp"
 expect_error "no_queue_io.so lacks the required callback 'queue_io'" \
 	"$bin" add -t no_queue_io --foreground --plugin-dir "$tp"
+expect_error "both_apis.so gives both queue_io and pread/pwrite: give one API, not both" \
+	"$bin" add -t both_apis --foreground --plugin-dir "$tp"
+# Filter stacks: keys are routed before anything touches the kernel.
+pd=$(mktemp -d)
+trap 'rm -rf "$pd"' EXIT
+ln -s "$abs_top_builddir"/plugins/.libs/*.so "$tp"/test_filter_*.so "$pd"/
+expect_error "^ublk-server: --mark: key 'mark' is taken by both filter test_filter_a and filter test_filter_b: write test_filter_a.mark or test_filter_b.mark$" \
+	"$bin" add -t null --plugin-dir "$pd" --filter test_filter_a --filter test_filter_b --mark x
+expect_error "^ublk-server: --nope.mark: key 'nope.mark': this device has no layer named 'nope'" \
+	"$bin" add -t null --plugin-dir "$pd" --filter test_filter_a --nope.mark x
+expect_error "^ublk-server: --test_filter_a.frob: filter test_filter_a: unknown key 'frob'$" \
+	"$bin" add -t null --plugin-dir "$pd" --filter test_filter_a --test_filter_a.frob x
+expect_error "^ublk-server: --filter: $pd/loop.so is a target, not a filter$" \
+	"$bin" add -t null --plugin-dir "$pd" --filter loop
+expect_error "^ublk-server: --filter: filter test_filter_a is given twice$" \
+	"$bin" add -t null --plugin-dir "$pd" --filter test_filter_a --filter test_filter_a
 expect_error "unknown target 'nope': $tp/nope.so not found" \
 	"$bin" add -t nope --foreground --plugin-dir "$tp"
 expect_error "^ublk-server: -t: unknown target 'nope'" \

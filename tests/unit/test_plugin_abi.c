@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "log.h"
-#include "plugin.h"
+#include "loader.h"
 #include "ublk_abi.h"
 #include "unit.h"
 
