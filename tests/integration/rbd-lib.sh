@@ -29,7 +29,8 @@ rbd_cluster() {
 		t0=$SECONDS
 		"$CEPH_CLUSTER" start "$RBD_CLUSTER_DIR" >"/tmp/ceph-cluster-start.out" 2>&1 ||
 			fail "cannot start the test cluster: $(tail -5 /tmp/ceph-cluster-start.out)"
-		echo "ceph cluster started in $((SECONDS - t0)) s"
+		echo "ceph cluster started in $((SECONDS - t0)) s:"
+		sed "s/^/  /" "$RBD_CLUSTER_DIR/log/start.times"
 	fi
 	export CEPH_CONF=$RBD_CLUSTER_DIR/ceph.conf
 }

@@ -16,7 +16,7 @@ dev=/dev/ublkb$id
 writes() { awk '{print $5}' /sys/block/ublkb$id/stat; }
 
 fio --name=osdrestart --filename=$dev --ioengine=io_uring --direct=1 --rw=randwrite \
-	--bs=4k --iodepth=16 --size=16M --time_based=0 --verify=crc32c --do_verify=1 \
+	--bs=4k --iodepth=16 --size=6M --verify=crc32c --do_verify=1 \
 	--verify_fatal=1 --verify_backlog=256 --verify_state_save=0 \
 	>$SCRATCH/fio.out 2>&1 &
 fio_pid=$!

@@ -8,7 +8,7 @@
 . "${srcdir:-.}/rbd-lib.sh"
 require_tool fio
 
-CYCLES=${UBLK_RBD_RECOVERY_CYCLES:-3}
+CYCLES=${UBLK_RBD_RECOVERY_CYCLES:-2}
 rbd_cluster
 scratch_dir
 rbd_image recovery 32

@@ -16,7 +16,7 @@ id=$(add_dev -t rbd rbd/snap)
 dev=/dev/ublkb$id
 dd if=$SCRATCH/a of=$dev bs=1M oflag=direct conv=fsync status=none || fail "write a"
 # The image is in use: librbd asks the lock owner (the daemon) to snapshot.
-timeout 120 rbd snap create rbd/snap@s1 || fail "rbd snap create"
+timeout 120 rbd snap create --no-progress rbd/snap@s1 || fail "rbd snap create"
 dd if=$SCRATCH/b of=$dev bs=1M oflag=direct conv=fsync status=none || fail "write b"
 
 sid=$(add_dev -t rbd --spec rbd/snap --snap s1)
