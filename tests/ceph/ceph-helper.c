@@ -10,6 +10,8 @@
  *     pool-create NAME PG_NUM  an rbd pool (created, application rbd, pool init)
  *     image-create POOL NAME SIZE_MIB
  *     mon JSON                 any mon command; prints its output
+ *     run SHELL_COMMAND        run a command (between two steps: the cluster
+ *                              connection stays up, saving a librados start)
  *
  * The client identity and keyring come from the configuration (CEPH_CONF or
  * -c). Every step is bounded by -t (default 120 s).
@@ -29,7 +31,8 @@ static const char *timeout_s = "120";
 static void usage(void)
 {
 	fprintf(stderr, "usage: ceph-helper [-c CONF] [-t SECONDS] osd-new UUID ID | wait-osd-up ID |\n"
-		"       pool-create NAME PG_NUM | image-create POOL NAME SIZE_MIB | mon JSON\n");
+		"       pool-create NAME PG_NUM | image-create POOL NAME SIZE_MIB | mon JSON |\n"
+		"       run SHELL_COMMAND ...\n");
 	exit(2);
 }
 
@@ -193,6 +196,14 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[0], "image-create") && argc >= 4) {
 			ret = image_create(cluster, argv[1], argv[2], argv[3]);
 			n = 4;
+		} else if (!strcmp(argv[0], "run") && argc >= 2) {
+			int st = system(argv[1]);
+
+			if (st) {
+				fprintf(stderr, "ceph-helper: '%s' failed (status %d)\n", argv[1], st);
+				ret = 1;
+			}
+			n = 2;
 		} else if (!strcmp(argv[0], "mon") && argc >= 2) {
 			char *out = NULL;
 
