@@ -37,8 +37,12 @@
 
 #include <ublk/plugin.h>
 
-/* Bound for reaching the monitors and authenticating (librados: 300 s). */
-#define RBD_CONNECT_TIMEOUT "10"
+/*
+ * Default bound for reaching the monitors and authenticating (librados'
+ * own: 300 s). Short enough that a bad address fails an add within 15 s,
+ * library start included, even on a slow (emulated) machine.
+ */
+#define RBD_CONNECT_TIMEOUT 8
 /* librbd rounds discards to 64 KiB (rbd_discard_granularity_bytes). */
 #define RBD_DISCARD_GRANULARITY (64U << 10)
 #define RBD_MAX_DISCARD (1U << 30)
@@ -56,6 +60,7 @@ struct rbd_dev {
 	char *keyring;
 	char *cluster_name;
 	int rbd_cache;		/* -1: the configuration's (librbd default on) */
+	uint64_t connect_timeout; /* seconds */
 
 	/* Open state. */
 	rados_t cluster;
@@ -96,6 +101,7 @@ static int rbd_create_dev(void **handle)
 		return -1;
 	}
 	d->rbd_cache = -1;
+	d->connect_timeout = RBD_CONNECT_TIMEOUT;
 	*handle = d;
 	return 0;
 }
@@ -187,6 +193,15 @@ static int rbd_config(void *handle, const char *key, const char *value)
 		return set_str(&d->keyring, key, value);
 	if (!strcmp(key, "cluster"))
 		return set_str(&d->cluster_name, key, value);
+	if (!strcmp(key, "connect_timeout")) {
+		if (ublk_parse_uint(value, &d->connect_timeout) || !d->connect_timeout ||
+		    d->connect_timeout > 3600) {
+			ublk_error("connect_timeout: '%s' is not a number of seconds from 1 to 3600",
+				   value);
+			return -1;
+		}
+		return 0;
+	}
 	if (!strcmp(key, "rbd_cache")) {
 		if (ublk_parse_bool(value, &d->rbd_cache)) {
 			ublk_error("rbd_cache: '%s' is not on or off", value);
@@ -200,7 +215,7 @@ static int rbd_config(void *handle, const char *key, const char *value)
 
 static const char *const rbd_config_keys[] = {
 	"spec", "file", "pool", "namespace", "image", "snap", "conf", "id", "keyring",
-	"cluster", "rbd_cache", NULL
+	"cluster", "rbd_cache", "connect_timeout", NULL
 };
 
 #define rbd_config_help \
@@ -213,6 +228,7 @@ static const char *const rbd_config_keys[] = {
 	"id=NAME          cephx user (default admin: client.admin)\n" \
 	"keyring=PATH     keyring of that user (default: the configuration's)\n" \
 	"cluster=NAME     cluster name (default ceph)\n" \
+	"connect_timeout=SECONDS  give up reaching the monitors after this (default 8)\n" \
 	"rbd_cache=BOOL   librbd writeback cache (default: the configuration's, on);\n" \
 	"                 on: the device has a volatile cache and honours FLUSH\n"
 
@@ -241,8 +257,8 @@ static void connect_error(struct rbd_dev *d, int ret)
 		snprintf(mon, sizeof(mon), "(none configured)");
 	switch (-ret) {
 	case ETIMEDOUT:
-		ublk_error("cannot reach the Ceph monitors %s within %s s", mon,
-			   RBD_CONNECT_TIMEOUT);
+		ublk_error("cannot reach the Ceph monitors %s within %" PRIu64 " s", mon,
+			   d->connect_timeout);
 		break;
 	case EACCES:
 	case EPERM:
@@ -260,7 +276,7 @@ static void connect_error(struct rbd_dev *d, int ret)
 
 static int connect_cluster(struct rbd_dev *d)
 {
-	char name[128];
+	char name[128], timeout[24];
 	int ret;
 
 	snprintf(name, sizeof(name), "client.%s", d->id ? d->id : "admin");
@@ -292,8 +308,9 @@ static int connect_cluster(struct rbd_dev *d)
 		rados_conf_set(d->cluster, "rbd_cache", d->rbd_cache ? "true" : "false");
 	/* Fail at add time, not after librados' 5 minutes. OSD ops stay
 	 * unbounded: an OSD restart must pause IO, not fail it. */
-	rados_conf_set(d->cluster, "client_mount_timeout", RBD_CONNECT_TIMEOUT);
-	rados_conf_set(d->cluster, "rados_mon_op_timeout", RBD_CONNECT_TIMEOUT);
+	snprintf(timeout, sizeof(timeout), "%" PRIu64, d->connect_timeout);
+	rados_conf_set(d->cluster, "client_mount_timeout", timeout);
+	rados_conf_set(d->cluster, "rados_mon_op_timeout", timeout);
 	ret = rados_connect(d->cluster);
 	if (ret < 0) {
 		connect_error(d, ret);

@@ -1,8 +1,8 @@
 #!/bin/bash
 # rbd refuses what cannot work at add time, each within 15 s, with one line
 # and no device: no such pool, no such image or snapshot, a wrong key, an
-# unreachable monitor (bounded connect timeout, not librados' 5 minutes); in
-# daemon mode the line names FILE:LINE.
+# unreachable monitor (bounded connect timeout, default 8 s, not librados'
+# 5 minutes), a bad connect_timeout; in daemon mode the line names FILE:LINE.
 . "${srcdir:-.}/lib.sh"
 . "${srcdir:-.}/rbd-lib.sh"
 
@@ -32,8 +32,11 @@ bad "target rbd: no image 'test' with snapshot 'nosnap' in pool 'rbd'" rbd/test@
 bad "target rbd: Ceph monitors .* refused client.admin: bad key or keyring" rbd/test \
 	--keyring $SCRATCH/bad.keyring
 bad "target rbd: Ceph monitors .* refused client.nobody" rbd/test --id nobody
-bad "target rbd: cannot reach the Ceph monitors v2:127.0.0.1:9 within 10 s" rbd/test \
+bad "target rbd: cannot reach the Ceph monitors v2:127.0.0.1:9 within 8 s" rbd/test \
 	--conf $SCRATCH/nomon.conf
+bad "target rbd: cannot reach the Ceph monitors v2:127.0.0.1:9 within 3 s" rbd/test \
+	--conf $SCRATCH/nomon.conf --connect_timeout 3
+bad "connect_timeout: 'soon' is not a number of seconds" rbd/test --connect_timeout soon
 bad "target rbd: conf: cannot read '/nonexistent.conf'" rbd/test --conf /nonexistent.conf
 bad "'noslash' is not pool/image" noslash
 
