@@ -24,6 +24,8 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -359,11 +361,12 @@ static int open_image(struct rbd_dev *d)
 	return 0;
 }
 
+static int rbd_open_params(struct rbd_dev *d, struct ublk_device_params *params);
+
 static int rbd_open_dev(void *handle, struct ublk_device_params *params)
 {
 	struct rbd_dev *d = handle;
-	rbd_image_info_t info;
-	char cache[16] = "";
+	sigset_t all, old;
 	int ret;
 
 	if (!UBLK_HOST_HAS(get_thread_sqe)) {
@@ -372,8 +375,28 @@ static int rbd_open_dev(void *handle, struct ublk_device_params *params)
 	}
 	d->read_only = d->snap || (params->attrs & UBLK_DEV_READ_ONLY);
 	d->lbs = params->logical_block_size;
-	if (connect_cluster(d) || open_image(d))
-		return -1;
+	/*
+	 * librados and librbd start threads here (some plain std::threads
+	 * that keep the creator's signal mask). With signals unblocked, a
+	 * SIGTERM meant for the daemon's signalfd could land on one of them
+	 * and kill the process: create them with every signal blocked.
+	 */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	ret = connect_cluster(d) || open_image(d) ? -1 : 0;
+	if (!ret)
+		ret = rbd_open_params(d, params);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return ret;
+}
+
+/* The image is open: size, limits, cache mode; the update watch. */
+static int rbd_open_params(struct rbd_dev *d, struct ublk_device_params *params)
+{
+	rbd_image_info_t info;
+	char cache[16] = "";
+	int ret;
+
 	ret = rbd_stat(d->img, &info, sizeof(info));
 	if (ret < 0) {
 		ublk_error("image '%s/%s': %s", d->pool, d->image, strerror(-ret));
