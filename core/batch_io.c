@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: MIT
 /*
- * The UBLK_F_BATCH_IO command path (see batch_io.h). One IO thread serves
- * one queue. Tags arrive as arrays of __u16 in buffers of a provided buffer
- * ring that belongs to the thread (buffer group = thread index); results
- * leave in element arrays, one COMMIT_IO_CMDS per loop turn.
+ * The UBLK_F_BATCH_IO command path (Linux 7.0), batch_cmd_ops: instead of one
+ * FETCH/COMMIT_AND_FETCH command per request slot, a thread prepares all its
+ * slots with one PREP_IO_CMDS, receives new requests as arrays of tags from a
+ * multishot FETCH_IO_CMDS into a provided buffer ring, and commits many
+ * results with one COMMIT_IO_CMDS per loop turn. One IO thread serves one
+ * queue. Tags arrive as arrays of __u16 in buffers of a provided buffer ring
+ * that belongs to the thread (buffer group = thread index); results leave in
+ * element arrays.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
-#include "batch_io.h"
 #include "io_internal.h"
 #include "log.h"
 
@@ -62,7 +65,9 @@ static int commit_buf_alloc(struct batch_state *b)
 	return (int)b->nr_commit++;
 }
 
-int batch_thread_init(struct io_thread *t, void (*start)(struct io_slot *io))
+static void batch_thread_exit(struct io_thread *t);
+
+static int batch_thread_init(struct io_thread *t, void (*start)(struct io_slot *io))
 {
 	struct device *dev = t->dev;
 	struct io_uring_buf_reg reg;
@@ -118,7 +123,7 @@ err:
 	return ret;
 }
 
-void batch_thread_exit(struct io_thread *t)
+static void batch_thread_exit(struct io_thread *t)
 {
 	struct batch_state *b = t->batch;
 	unsigned int i;
@@ -188,7 +193,7 @@ static int arm_fetch(struct io_thread *t)
 	return 0;
 }
 
-int batch_start(struct io_thread *t)
+static int batch_start(struct io_thread *t)
 {
 	struct batch_state *b = t->batch;
 	struct io_uring_sqe *sqe = thread_get_sqe(t);
@@ -230,16 +235,18 @@ int batch_start(struct io_thread *t)
 	return arm_fetch(t);
 }
 
-void batch_commit(struct io_slot *io, int result)
+/* Record a result; it goes out with the next batch_flush(). No SQE of its own. */
+static void batch_commit(struct io_slot *io, int result, struct io_uring_sqe *sqe)
 {
 	struct batch_state *b = io->thread->batch;
 	struct commit_buf *c = &b->commit[b->cur];
 
+	(void)sqe;
 	put_elem(b, c->elems + c->nr * b->elem_bytes, io, result);
 	c->nr++;
 }
 
-void batch_flush(struct io_thread *t)
+static void batch_flush(struct io_thread *t)
 {
 	struct batch_state *b = t->batch;
 	struct commit_buf *c = &b->commit[b->cur];
@@ -342,7 +349,7 @@ static void handle_commit(struct io_thread *t, const struct io_uring_cqe *cqe,
 	c->nr = 0;
 }
 
-void batch_handle_cqe(struct io_thread *t, const struct io_uring_cqe *cqe,
+static void batch_handle_cqe(struct io_thread *t, const struct io_uring_cqe *cqe,
 		      unsigned int kind, uint32_t cookie)
 {
 	switch (kind) {
@@ -357,3 +364,14 @@ void batch_handle_cqe(struct io_thread *t, const struct io_uring_cqe *cqe,
 		break;
 	}
 }
+
+const struct cmd_ops batch_cmd_ops = {
+	.name = "batch",
+	.thread_init = batch_thread_init,
+	.thread_exit = batch_thread_exit,
+	.fetch_all = batch_start,
+	.commit_sqes = 0,
+	.commit = batch_commit,
+	.flush = batch_flush,
+	.handle_cqe = batch_handle_cqe,
+};

@@ -7,31 +7,19 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/signalfd.h>
 #include <sys/wait.h>
 
 #include "commands.h"
 #include "device.h"
 #include "log.h"
+#include "serve_loop.h"
 
 /* The daemon's last word on the pipe before it lets go of stderr. */
 #define READY_MARKER "\001ublk-server-ready "
-
-static int block_signals(sigset_t *set)
-{
-	sigemptyset(set);
-	sigaddset(set, SIGTERM);
-	sigaddset(set, SIGINT);
-	sigaddset(set, SIGHUP);
-	/* IO threads inherit the mask: signals are only taken by signalfd. */
-	return pthread_sigmask(SIG_BLOCK, set, NULL);
-}
 
 static void detach_stdio(void)
 {
@@ -45,41 +33,49 @@ static void detach_stdio(void)
 	close(fd);
 }
 
-/* Serve until a signal stops us or someone else stops the device. */
-static int serve_until_stopped(struct device *dev, const sigset_t *sigs)
+/* The serve loop's view of `add`: one device. */
+static unsigned int one_nr_devices(void *ctx)
 {
-	struct pollfd pfd[2];
-	int sfd = signalfd(-1, sigs, SFD_CLOEXEC);
+	(void)ctx;
+	return 1;
+}
 
-	pfd[0].fd = sfd;
-	pfd[0].events = POLLIN;
-	pfd[1].fd = dev->done_efd;
-	pfd[1].events = POLLIN;
-	for (;;) {
-		struct signalfd_siginfo si;
+static struct device *one_device(void *ctx, unsigned int i)
+{
+	(void)i;
+	return ctx;
+}
 
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (pfd[1].revents) {
-			/* Stopped from outside (`del`): whoever stopped it deletes it. */
-			device_wait(dev);
-			device_destroy(dev, 0);
-			close(sfd);
-			return 0;
-		}
-		if (pfd[0].revents && read(sfd, &si, sizeof(si)) == sizeof(si)) {
-			if (si.ssi_signo == SIGHUP)
-				continue;
-			log_info("dev %d: signal %u, stopping", dev->dev_id, si.ssi_signo);
-			break;
-		}
-	}
-	device_stop(dev);
+/* Stopped from outside (`del`): whoever stopped it deletes it. */
+static int one_device_gone(void *ctx, unsigned int i)
+{
+	struct device *dev = ctx;
+
+	(void)i;
 	device_wait(dev);
-	device_destroy(dev, 1);
+	device_destroy(dev, 0);
+	return 1;
+}
+
+static const struct serve_ops add_serve_ops = {
+	.nr_devices = one_nr_devices,
+	.device = one_device,
+	.device_gone = one_device_gone,
+	/* SIGHUP: nothing to reload. */
+};
+
+/* Serve until a signal stops us or someone else stops the device. */
+static int serve_until_stopped(struct device *dev, int sfd)
+{
+	int ret = serve_loop(sfd, &add_serve_ops, dev);
+
+	if (ret) {
+		if (ret > 0)
+			log_info("dev %d: signal %d, stopping", dev->dev_id, ret);
+		device_stop(dev);
+		device_wait(dev);
+		device_destroy(dev, 1);
+	}
 	close(sfd);
 	return 0;
 }
@@ -87,15 +83,21 @@ static int serve_until_stopped(struct device *dev, const sigset_t *sigs)
 static int serve_device(struct cli_args *args, int recover, int detached)
 {
 	struct device *dev;
-	sigset_t sigs;
+	int sfd;
 
 	if (device_configure(&dev, &args->dev))
 		return 1;
 	if (device_open_target(dev))
 		goto err;
-	block_signals(&sigs);
-	if (device_start(dev, recover))
+	sfd = serve_signals();
+	if (sfd < 0) {
+		log_error("signalfd: %s", strerror(-sfd));
 		goto err;
+	}
+	if (device_start(dev, recover ? args->dev.dev_id : DEVICE_ADD)) {
+		close(sfd);
+		goto err;
+	}
 
 	if (detached) {
 		fprintf(stderr, READY_MARKER "%d\n", dev->dev_id);
@@ -107,7 +109,7 @@ static int serve_device(struct cli_args *args, int recover, int detached)
 	} else {
 		device_print_info(&dev->ctrl, dev->dev_id, stdout);
 	}
-	return serve_until_stopped(dev, &sigs);
+	return serve_until_stopped(dev, sfd);
 err:
 	device_destroy(dev, 0);
 	return 1;

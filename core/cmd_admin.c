@@ -153,6 +153,48 @@ int cmd_del(struct cli_args *args)
 	return ret ? 1 : 0;
 }
 
+static void format_cpus(const cpu_set_t *set, char *buf, size_t len)
+{
+	size_t done = 0;
+	int cpu;
+
+	buf[0] = '\0';
+	for (cpu = 0; cpu < CPU_SETSIZE && done < len; cpu++)
+		if (CPU_ISSET(cpu, set))
+			done += (size_t)snprintf(buf + done, len - done, "%d ", cpu);
+}
+
+int device_print_info(struct ctrl *ctrl, int dev_id, FILE *out)
+{
+	struct ublksrv_ctrl_dev_info info;
+	struct ublk_params p;
+	char cpus[512];
+	cpu_set_t set;
+	int ret, q;
+
+	ret = ctrl_get_dev_info(ctrl, dev_id, &info);
+	if (ret < 0)
+		return ret;
+	ret = ctrl_get_params(ctrl, dev_id, &p);
+	if (ret < 0)
+		return ret;
+
+	fprintf(out, "dev id %d: nr_hw_queues %d queue_depth %d block size %d dev_capacity %llu\n",
+		(int)info.dev_id, info.nr_hw_queues, info.queue_depth,
+		1 << p.basic.logical_bs_shift, (unsigned long long)p.basic.dev_sectors);
+	fprintf(out, "\tmax rq size %u daemon pid %d flags 0x%llx state %s\n",
+		info.max_io_buf_bytes, info.ublksrv_pid, (unsigned long long)info.flags,
+		ctrl_state_name(info.state));
+	for (q = 0; q < info.nr_hw_queues; q++) {
+		if (ctrl_get_queue_affinity(ctrl, dev_id, q, &set) < 0)
+			continue;
+		format_cpus(&set, cpus, sizeof(cpus));
+		fprintf(out, "\tqueue %u: affinity(%s)\n", q, cpus);
+	}
+	fflush(out);
+	return 0;
+}
+
 int cmd_list(struct cli_args *args)
 {
 	int ids[MAX_LISTED], n, i, ret = 0;

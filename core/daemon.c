@@ -10,20 +10,11 @@
  * others are served; each LIVE device is reported as "NAME: /dev/ublkbN" on
  * stdout, and systemd gets READY=1 once every device was tried.
  *
- * Recovery (`recovery = on|reissue|fail_io`): such a device outlives its
- * daemon. At startup (and when a reload starts a stanza) a stanza with
- * recovery looks for the device a previous daemon of the same config file
- * left: RUN_DIR/NAME.state names its dev_id (or the stanza's own `dev_id =`
- * does). When that device exists, was created with recovery and waits for a
- * daemon (QUIESCED, or FAIL_IO with fail_io; LIVE whose daemon is dead or
- * exiting is waited for), the daemon re-attaches to it (START/END_USER_RECOVERY)
- * and reports "NAME: /dev/ublkbN (recovered)": same /dev/ublkbN, open file
- * descriptors keep working. A state file naming a device that is gone, has no
- * recovery, or is LIVE under another process is stale: ignored, a new device
- * is added and the file replaced. A device that is there but does not fit the
- * stanza (size or block size changed) is left alone and the stanza fails.
+ * Recovery (`recovery = on|reissue|fail_io`, daemon_recovery.c): such a
+ * device outlives its daemon; the next daemon of the same file re-attaches
+ * to it and reports "NAME: /dev/ublkbN (recovered)".
  *
- * Signals (blocked in every thread, taken through a signalfd):
+ * Signals (blocked in every thread, taken through a signalfd; serve_loop.c):
  *  SIGTERM         (systemctl stop/restart) stanzas without recovery: stop
  *                  (in-flight IO completes) and delete. Stanzas with recovery:
  *                  the device is left for the next daemon, QUIESCE_DEV first
@@ -34,416 +25,28 @@
  *                  left are kept. Exit 0.
  *  SIGINT          stop and delete every device, recovery or not; exit 0.
  *                  This, or `ublk-server del`, stops recovery devices for good.
- *  SIGHUP          re-read the file: stanzas that are new (or whose device is
- *                  not running) are started, stanzas gone are stopped and
- *                  deleted, unchanged devices are not touched. A stanza that
- *                  changed keeps its device running as it was and is logged
- *                  as needing a restart of that device. A file that does not
- *                  parse, or whose new stanzas fail to configure or open,
- *                  changes nothing.
+ *  SIGHUP          re-read the file and apply what changed (daemon_reload.c).
  * A device deleted from outside (`ublk-server del -n ID`) is released (the
  * deleter deletes it) and the others are served on; a later reload starts it
  * again, as the file still describes it.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-#include <sys/signalfd.h>
 
 #include "commands.h"
 #include "config_ini.h"
-#include "daemon_state.h"
-#include "device.h"
+#include "daemon.h"
 #include "log.h"
 #include "notify.h"
-#include "process.h"
-#include "loader.h"
 #include "run_dir.h"
+#include "serve_loop.h"
 
-/* SIGTERM: how long a recovery device may take to drain before it is left as it is. */
-#define QUIESCE_TIMEOUT_MS	30000
-/* Once quiesced, the IO threads see their commands aborted and leave. */
-#define THREADS_LEAVE_MS	5000
-
-/* How long the kernel may take to notice that we released a device. */
-#define RELEASE_WAIT_MS		5000
-
-/* What START_USER_RECOVERY accepts: the device waits for a new daemon. */
-#define RECOVERY_FLAGS	(UBLK_F_USER_RECOVERY | UBLK_F_USER_RECOVERY_REISSUE | \
-			 UBLK_F_USER_RECOVERY_FAIL_IO)
-
-struct ddev {
-	struct ini_device *ini;		/* owned: the stanza, as the device runs it */
-	struct device *dev;		/* NULL: not running */
-	int dev_id;
-};
-
-struct daemon {
-	const char *path;		/* the config file, as given */
-	char *abs_path;			/* for the state files */
-	char *run_dir;
-	int cli_log_level;		/* the command line chose the log level */
-	int cli_plugin_dir;		/* ... the plugin directory */
-	int cli_run_dir;		/* ... the run dir */
-	struct ddev *devs;
-	unsigned int nr_devs;
-	int sfd;
-};
-
-static const char *dev_name(const struct ddev *d)
-{
-	return d->ini->cfg.name;
-}
-
-static unsigned int nr_running(const struct daemon *dm)
-{
-	unsigned int i, n = 0;
-
-	for (i = 0; i < dm->nr_devs; i++)
-		n += dm->devs[i].dev != NULL;
-	return n;
-}
-
-static void notify_ready(const struct daemon *dm)
-{
-	notify_sendf("READY=1\nSTATUS=serving %u of %u devices", nr_running(dm), dm->nr_devs);
-}
-
-static unsigned long long monotonic_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000;
-}
-
-/*
- * Configure every stanza, then open every target: nothing touches the
- * kernel. On failure (already logged) nothing is left.
- */
-static int prepare_devices(struct ini_device **inis, unsigned int n, struct device **devs)
-{
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		devs[i] = NULL;
-	for (i = 0; i < n; i++)
-		if (device_configure(&devs[i], &inis[i]->cfg))
-			goto err;
-	for (i = 0; i < n; i++)
-		if (device_open_target(devs[i]))
-			goto err;
-	return 0;
-err:
-	for (i = 0; i < n; i++) {
-		device_destroy(devs[i], 0);
-		devs[i] = NULL;
-	}
-	return -1;
-}
-
-static const char *recovery_of_flags(__u64 flags)
-{
-	if (flags & UBLK_F_USER_RECOVERY_FAIL_IO)
-		return "fail_io";
-	if (flags & UBLK_F_USER_RECOVERY_REISSUE)
-		return "reissue";
-	return flags & UBLK_F_USER_RECOVERY ? "on" : "none";
-}
-
-static __u64 recovery_flags(int mode)
-{
-	switch (mode) {
-	case RECOVERY_ON:
-		return UBLK_F_USER_RECOVERY;
-	case RECOVERY_REISSUE:
-		return UBLK_F_USER_RECOVERY | UBLK_F_USER_RECOVERY_REISSUE;
-	case RECOVERY_FAIL_IO:
-		return UBLK_F_USER_RECOVERY | UBLK_F_USER_RECOVERY_FAIL_IO;
-	}
-	return 0;
-}
-
-/* The kernel keeps the device for a new daemon (its old one is gone). */
-static int recoverable_state(int state)
-{
-	return state == UBLK_S_DEV_QUIESCED || state == UBLK_S_DEV_FAIL_IO;
-}
-
-#define FIND_ADD	(-1)	/* nothing to re-attach to: add a new device */
-#define FIND_FAIL	(-2)	/* there is one, but the stanza must not start */
-
-/*
- * The device a previous daemon left to this stanza (recovery != none): its
- * id, FIND_ADD or FIND_FAIL (logged). dev is the prepared device: its
- * target is open, so the size it gives is known.
- */
-static int find_recoverable(const struct daemon *dm, const struct ddev *d,
-			    const struct device *dev)
-{
-	const struct dev_config *cfg = &d->ini->cfg;
-	const char *where = cfg->origin, *name = dev_name(d);
-	struct daemon_state_file st;
-	struct ublksrv_ctrl_dev_info info;
-	struct ublk_params p;
-	struct ctrl ctrl;
-	int have_st, from_state, id, ret, result = FIND_ADD;
-
-	if (cfg->recovery == RECOVERY_NONE)
-		return FIND_ADD;
-	have_st = !daemon_state_read(dm->run_dir, name, &st);
-	if (have_st && (!st.config || strcmp(st.config, dm->abs_path))) {
-		log_info("%s: [device %s] %s/%s.state belongs to %s, not %s: ignored", where, name,
-			 dm->run_dir, name, st.config && *st.config ? st.config : "another file",
-			 dm->abs_path);
-		daemon_state_file_free(&st);
-		have_st = 0;
-	}
-	if (cfg->dev_id >= 0) {
-		id = cfg->dev_id;
-		from_state = have_st && st.dev_id == id;
-		if (have_st && !from_state)
-			log_warn("%s: [device %s] the state file names /dev/ublkb%d, the stanza dev_id = %d: /dev/ublkb%d is left alone",
-				 where, name, st.dev_id, id, st.dev_id);
-	} else if (have_st) {
-		id = st.dev_id;
-		from_state = 1;
-	} else {
-		return FIND_ADD;
-	}
-	if (ctrl_open(&ctrl) < 0)	/* device_start says why */
-		goto out_st;
-	ret = ctrl_get_dev_info(&ctrl, id, &info);
-	if (ret < 0) {
-		if (from_state)
-			log_info("%s: [device %s] /dev/ublkb%d of the state file is gone: adding a new device",
-				 where, name, id);
-		goto out;
-	}
-	if (!(info.flags & UBLK_F_USER_RECOVERY)) {
-		if (from_state)
-			log_warn("%s: [device %s] /dev/ublkb%d of the state file has no recovery (another device now has the id): adding a new device",
-				 where, name, id);
-		goto out;
-	}
-	if (info.state == UBLK_S_DEV_LIVE && process_is_running(info.ublksrv_pid)) {
-		if (from_state && info.ublksrv_pid == st.pid && pid_is_config_daemon(st.pid)) {
-			log_error("%s: [device %s] /dev/ublkb%d is served by another ublk-server (pid %d) of the same file",
-				  where, name, id, (int)st.pid);
-			result = FIND_FAIL;
-		} else if (from_state) {
-			log_warn("%s: [device %s] /dev/ublkb%d of the state file is LIVE, served by pid %d: not ours, adding a new device",
-				 where, name, id, (int)info.ublksrv_pid);
-		}
-		goto out;
-	}
-	/* LIVE with a dead daemon: the kernel catches up, device_start retries. */
-	if (info.state != UBLK_S_DEV_LIVE && !recoverable_state(info.state)) {
-		if (from_state)
-			log_warn("%s: [device %s] /dev/ublkb%d of the state file is %s, which cannot be recovered: adding a new device (ublk-server del -n %d removes it)",
-				 where, name, id, ctrl_state_name(info.state), id);
-		goto out;
-	}
-	ret = ctrl_get_params(&ctrl, id, &p);
-	if (ret < 0) {
-		log_error("%s: [device %s] /dev/ublkb%d: parameters: %s", where, name, id,
-			  strerror(-ret));
-		result = FIND_FAIL;
-		goto out;
-	}
-	/* Never serve a target on a device whose users expect another geometry. */
-	if (p.basic.dev_sectors != dev->params.size >> 9 ||
-	    (1U << p.basic.logical_bs_shift) != dev->params.logical_block_size) {
-		log_error("%s: [device %s] /dev/ublkb%d left by a previous daemon has %llu bytes in blocks of %u, the target now gives %llu in blocks of %u: not re-attaching (ublk-server del -n %d, then reload)",
-			  where, name, id, (unsigned long long)p.basic.dev_sectors << 9,
-			  1U << p.basic.logical_bs_shift, (unsigned long long)dev->params.size,
-			  dev->params.logical_block_size, id);
-		result = FIND_FAIL;
-		goto out;
-	}
-	/* The kernel keeps the device's own geometry and recovery mode. */
-	if ((info.flags & RECOVERY_FLAGS) != recovery_flags(cfg->recovery) ||
-	    info.nr_hw_queues != cfg->queues || info.queue_depth != cfg->depth)
-		log_info("%s: [device %s] /dev/ublkb%d keeps what it was created with (queues %u, depth %u, recovery = %s); the stanza's changes apply once it is deleted and created again",
-			 where, name, id, info.nr_hw_queues, info.queue_depth,
-			 recovery_of_flags(info.flags));
-	result = id;
-out:
-	ctrl_close(&ctrl);
-out_st:
-	if (have_st)
-		daemon_state_file_free(&st);
-	return result;
-}
-
-/* Start a prepared device, or re-attach it; on failure the others keep running. */
-static int start_device(struct daemon *dm, struct ddev *d, struct device *dev)
-{
-	struct dev_config *cfg = &d->ini->cfg;
-	struct daemon_state st;
-	int rid, saved, ret;
-
-	d->dev = NULL;
-	d->dev_id = -1;
-	rid = find_recoverable(dm, d, dev);
-	if (rid >= 0) {
-		/* device_start(dev, 1) takes cfg->dev_id; the stanza keeps its own. */
-		saved = cfg->dev_id;
-		cfg->dev_id = rid;
-		ret = device_start(dev, 1);
-		cfg->dev_id = saved;
-	} else {
-		ret = rid == FIND_FAIL ? -1 : device_start(dev, 0);
-	}
-	if (ret) {
-		if (rid >= 0)
-			log_error("%s: [device %s] could not be re-attached to /dev/ublkb%d, which stays as it is; the other devices keep running",
-				  cfg->origin, dev_name(d), rid);
-		else
-			log_error("%s: [device %s] could not be started; the other devices keep running",
-				  cfg->origin, dev_name(d));
-		device_destroy(dev, 0);
-		return -1;
-	}
-	d->dev = dev;
-	d->dev_id = dev->dev_id;
-	st.name = dev_name(d);
-	st.dev_id = d->dev_id;
-	st.pid = getpid();
-	st.config = dm->abs_path;
-	st.target = cfg->target;
-	daemon_state_write(dm->run_dir, &st);
-	if (rid >= 0)
-		log_info("[device %s]: re-attached to /dev/ublkb%d, left by a previous daemon (recovery = %s)",
-			 dev_name(d), d->dev_id, recovery_of_flags(dev->info.flags));
-	printf("%s: /dev/ublkb%d%s\n", dev_name(d), d->dev_id, rid >= 0 ? " (recovered)" : "");
-	fflush(stdout);
-	return 0;
-}
-
-/*
- * State files of this config file whose stanza is gone: a device still
- * waiting for recovery is pointed out (nobody will serve it), a stale file
- * removed.
- */
-static void check_orphans(const struct daemon *dm)
-{
-	struct dirent *de;
-	struct ctrl ctrl;
-	DIR *dir;
-
-	dir = opendir(dm->run_dir);
-	if (!dir)
-		return;
-	if (ctrl_open(&ctrl) < 0) {
-		closedir(dir);
-		return;
-	}
-	while ((de = readdir(dir))) {
-		struct ublksrv_ctrl_dev_info info;
-		struct daemon_state_file st;
-		size_t len = strlen(de->d_name);
-		char name[MAX_DEVICE_NAME + 1];
-		unsigned int i;
-		int known = 0;
-
-		if (len <= 6 || len - 6 > MAX_DEVICE_NAME || strcmp(de->d_name + len - 6, ".state"))
-			continue;
-		memcpy(name, de->d_name, len - 6);
-		name[len - 6] = '\0';
-		for (i = 0; i < dm->nr_devs; i++)
-			known |= !strcmp(dev_name(&dm->devs[i]), name);
-		if (known || daemon_state_read(dm->run_dir, name, &st))
-			continue;
-		if (st.config && !strcmp(st.config, dm->abs_path) && !process_is_running(st.pid)) {
-			if (ctrl_get_dev_info(&ctrl, st.dev_id, &info) < 0)
-				daemon_state_remove(dm->run_dir, name);
-			else if (recoverable_state(info.state) && !process_is_running(info.ublksrv_pid))
-				log_warn("%s/%s: [device %s] is no longer in %s: /dev/ublkb%d it left waits for recovery (ublk-server del -n %d deletes it)",
-					 dm->run_dir, de->d_name, name, dm->path, st.dev_id, st.dev_id);
-		}
-		daemon_state_file_free(&st);
-	}
-	ctrl_close(&ctrl);
-	closedir(dir);
-}
-
-/* STOP_DEV of the marked devices: they drain in parallel. */
-static void stop_marked(struct daemon *dm, const char *marked)
-{
-	unsigned int i;
-
-	for (i = 0; i < dm->nr_devs; i++)
-		if ((!marked || marked[i]) && dm->devs[i].dev)
-			device_stop(dm->devs[i].dev);
-}
-
-/* Wait for the marked (stopped) devices, then delete them. */
-static void delete_marked(struct daemon *dm, const char *marked)
-{
-	unsigned int i;
-
-	for (i = 0; i < dm->nr_devs; i++) {
-		struct ddev *d = &dm->devs[i];
-
-		if ((marked && !marked[i]) || !d->dev)
-			continue;
-		device_wait(d->dev);
-		device_destroy(d->dev, 1);
-		d->dev = NULL;
-		daemon_state_remove(dm->run_dir, dev_name(d));
-		log_info("[device %s]: /dev/ublkb%d stopped and deleted", dev_name(d), d->dev_id);
-	}
-}
-
-/* Stop the marked devices together, then delete. */
-static void stop_devices(struct daemon *dm, const char *marked)
-{
-	stop_marked(dm, marked);
-	delete_marked(dm, marked);
-}
-
-/*
- * SIGTERM: leave a recovery device to the next daemon, its state file kept.
- * QUIESCE_DEV (in-flight IO completes, new IO waits in the kernel) where the
- * device has it; else, or if it does not drain, release it as it is.
- */
-static void leave_device(struct ddev *d)
-{
-	struct device *dev = d->dev;
-	const char *how = "released", *mode;
-	int ret;
-
-	if (dev->info.flags & UBLK_F_QUIESCE) {
-		ret = ctrl_quiesce_dev(&dev->ctrl, d->dev_id, QUIESCE_TIMEOUT_MS);
-		if (ret < 0) {
-			log_warn("[device %s]: quiesce /dev/ublkb%d: %s; releasing it as it is",
-				 dev_name(d), d->dev_id, strerror(-ret));
-		} else {
-			struct pollfd pfd = { .fd = dev->done_efd, .events = POLLIN };
-
-			/* Our IO commands were aborted: the threads leave. */
-			if (poll(&pfd, 1, THREADS_LEAVE_MS) <= 0)
-				log_warn("[device %s]: IO threads did not leave after the quiesce",
-					 dev_name(d));
-			how = "quiesced";
-		}
-	}
-	mode = recovery_of_flags(dev->info.flags);
-	device_destroy(dev, 0);
-	d->dev = NULL;
-	log_info("[device %s]: /dev/ublkb%d %s and left for the next ublk-server (recovery = %s); ublk-server del -n %d deletes it",
-		 dev_name(d), d->dev_id, how, mode, d->dev_id);
-}
-
-/* The signal that ends serve(), or 0 after an error: every device goes but those left. */
+/* The signal that ended the serve loop, or 0 after an error: every device goes but those left. */
 static void stop_all(struct daemon *dm, int signo)
 {
 	const char *sig = signo == SIGINT ? "SIGINT" : signo == SIGTERM ? "SIGTERM" : NULL;
@@ -459,243 +62,52 @@ static void stop_all(struct daemon *dm, int signo)
 	if (!del) {
 		if (sig)
 			log_info("signal %s: stopping and deleting every device", sig);
-		stop_devices(dm, NULL);
+		daemon_stop_marked(dm, NULL);
+		daemon_delete_marked(dm, NULL);
 		return;
 	}
 	log_info("signal SIGTERM: stopping and deleting the devices without recovery, leaving %u recovery device%s to the next ublk-server (SIGINT or ublk-server del deletes them)",
 		 nr_keep, nr_keep == 1 ? "" : "s");
 	for (i = 0; i < dm->nr_devs; i++)
 		del[i] = dm->devs[i].dev && dm->devs[i].ini->cfg.recovery == RECOVERY_NONE;
-	stop_marked(dm, del);
+	daemon_stop_marked(dm, del);
 	for (i = 0; i < dm->nr_devs; i++)
 		if (dm->devs[i].dev && !del[i])
-			leave_device(&dm->devs[i]);
-	delete_marked(dm, del);
+			daemon_leave_device(&dm->devs[i]);
+	daemon_delete_marked(dm, del);
 	free(del);
 }
 
-/*
- * The IO threads left without us asking: someone ran `del`, who deletes it,
- * or `quiesce`, which leaves a recovery device waiting for a daemon (its state
- * file stays: a reload or the next daemon re-attaches to it).
- */
-static void device_gone(struct daemon *dm, struct ddev *d)
+/* The serve loop's view of the daemon: a slot per stanza. */
+static unsigned int serve_nr_devices(void *ctx)
 {
-	struct ublksrv_ctrl_dev_info info;
-	struct ctrl ctrl;
-	int kept = 0, waited;
-
-	device_wait(d->dev);
-	device_destroy(d->dev, 0);
-	d->dev = NULL;
-	if (d->ini->cfg.recovery != RECOVERY_NONE && ctrl_open(&ctrl) >= 0) {
-		/*
-		 * The kernel lets go of us once the IO rings are torn down, which
-		 * io_uring finishes a little later: until then it says LIVE, ours.
-		 */
-		for (waited = 0;; waited += 20) {
-			kept = ctrl_get_dev_info(&ctrl, d->dev_id, &info) >= 0;
-			if (!kept || info.state != UBLK_S_DEV_LIVE || info.ublksrv_pid != getpid() ||
-			    waited >= RELEASE_WAIT_MS)
-				break;
-			usleep(20 * 1000);
-		}
-		kept = kept && recoverable_state(info.state);
-		ctrl_close(&ctrl);
-	}
-	if (kept) {
-		log_info("[device %s]: /dev/ublkb%d was quiesced from outside and waits for recovery (%s); a reload re-attaches to it",
-			 dev_name(d), d->dev_id, ctrl_state_name(info.state));
-		return;
-	}
-	log_info("[device %s]: /dev/ublkb%d was stopped from outside; serving the other devices",
-		 dev_name(d), d->dev_id);
-	daemon_state_remove(dm->run_dir, dev_name(d));
+	return ((struct daemon *)ctx)->nr_devs;
 }
 
-static struct ddev *find_ddev(struct daemon *dm, const char *name)
+static struct device *serve_device(void *ctx, unsigned int i)
 {
-	unsigned int i;
-
-	for (i = 0; i < dm->nr_devs; i++)
-		if (!strcmp(dev_name(&dm->devs[i]), name))
-			return &dm->devs[i];
-	return NULL;
+	return ((struct daemon *)ctx)->devs[i].dev;
 }
 
-static int str_differs(const char *a, const char *b)
+static int serve_device_gone(void *ctx, unsigned int i)
 {
-	return (a || b) && (!a || !b || strcmp(a, b));
+	struct daemon *dm = ctx;
+
+	daemon_device_gone(dm, &dm->devs[i]);
+	return 0;	/* the other devices are served on */
 }
 
-static void apply_globals(struct daemon *dm, const struct ini_config *c, int reload)
+static void serve_reload(void *ctx)
 {
-	if (!dm->cli_log_level && c->log_level >= 0)
-		log_level = c->log_level;
-	if (!dm->cli_plugin_dir && c->plugin_dir &&
-	    str_differs(c->plugin_dir, plugin_get_dir()))
-		plugin_set_dir(c->plugin_dir);
-	if (!reload && !dm->cli_run_dir && c->run_dir)
-		run_dir_set(c->run_dir);
-	if (reload && !dm->cli_run_dir && c->run_dir && strcmp(c->run_dir, dm->run_dir))
-		log_warn("%s:%u: run_dir changed; it applies when ublk-server restarts",
-			 c->path, c->global_line);
+	daemon_reload(ctx);
 }
 
-/* Steal a stanza from a parsed file (it then belongs to the caller). */
-static void steal_stanza(struct ini_config *c, const struct ini_device *ini)
-{
-	unsigned int i;
-
-	for (i = 0; i < c->nr_devs; i++)
-		if (c->devs[i] == ini)
-			c->devs[i] = NULL;
-}
-
-static void reload(struct daemon *dm)
-{
-	struct ini_device **add = NULL;
-	struct device **prepared = NULL;
-	unsigned int i, j, nr_add = 0;
-	struct ini_config nc;
-	char *gone = NULL;
-
-	log_info("SIGHUP: reloading %s", dm->path);
-	notify_sendf("RELOADING=1\nMONOTONIC_USEC=%llu", monotonic_usec());
-	if (config_ini_load(&nc, dm->path))
-		goto failed;
-	apply_globals(dm, &nc, 1);
-
-	add = calloc(nc.nr_devs + 1, sizeof(*add));
-	prepared = calloc(nc.nr_devs + 1, sizeof(*prepared));
-	gone = calloc(dm->nr_devs + 1, 1);
-	if (!add || !prepared || !gone) {
-		log_error("reload: out of memory");
-		goto failed;
-	}
-	for (i = 0; i < nc.nr_devs; i++) {
-		struct ini_device *n = nc.devs[i];
-		struct ddev *old = find_ddev(dm, n->cfg.name);
-
-		if (!old || !old->dev) {
-			add[nr_add++] = n;
-			continue;
-		}
-		if (!dev_config_equal(&old->ini->cfg, &n->cfg))
-			log_warn("%s: [device %s] changed: restart the device to apply it "
-				 "(ublk-server del -n %d, then reload); /dev/ublkb%d keeps "
-				 "running with its old configuration",
-				 n->cfg.origin, n->cfg.name, old->dev_id, old->dev_id);
-	}
-	/* New stanzas must configure and open before anything changes. */
-	if (prepare_devices(add, nr_add, prepared))
-		goto failed;
-
-	/* Stanzas gone from the file: stop, delete, forget. */
-	for (i = 0; i < dm->nr_devs; i++)
-		gone[i] = !config_ini_find(&nc, dev_name(&dm->devs[i]));
-	stop_devices(dm, gone);
-	for (i = j = 0; i < dm->nr_devs; i++) {
-		if (gone[i]) {
-			log_info("[device %s]: removed from %s", dev_name(&dm->devs[i]), dm->path);
-			dev_config_free(&dm->devs[i].ini->cfg);
-			free(dm->devs[i].ini);
-			continue;
-		}
-		dm->devs[j++] = dm->devs[i];
-	}
-	dm->nr_devs = j;
-
-	/* New stanzas, and those whose device was not running. */
-	for (i = 0; i < nr_add; i++) {
-		struct ddev *d = find_ddev(dm, add[i]->cfg.name);
-
-		if (d) {
-			dev_config_free(&d->ini->cfg);
-			free(d->ini);
-		} else {
-			struct ddev *devs = realloc(dm->devs, (dm->nr_devs + 1) * sizeof(*devs));
-
-			if (!devs) {
-				log_error("[device %s]: out of memory", add[i]->cfg.name);
-				device_destroy(prepared[i], 0);
-				continue;
-			}
-			dm->devs = devs;
-			d = &dm->devs[dm->nr_devs++];
-		}
-		steal_stanza(&nc, add[i]);
-		d->ini = add[i];
-		d->dev = NULL;
-		/* The device keeps a pointer to the configuration it was given. */
-		start_device(dm, d, prepared[i]);
-	}
-	log_info("reloaded %s: serving %u of %u devices", dm->path, nr_running(dm), dm->nr_devs);
-	goto out;
-
-failed:
-	log_error("reload of %s failed: every device keeps running as it was", dm->path);
-out:
-	config_ini_free(&nc);
-	free(add);
-	free(prepared);
-	free(gone);
-	notify_ready(dm);
-}
-
-/* Serve until SIGTERM or SIGINT, which is returned (0 after an error). */
-static int serve(struct daemon *dm)
-{
-	struct pollfd *pfd = NULL;
-	struct ddev **who = NULL;
-	int signo = 0;
-
-	for (;;) {
-		struct signalfd_siginfo si;
-		unsigned int i, n = 1;
-		void *p;
-
-		p = realloc(pfd, (dm->nr_devs + 1) * sizeof(*pfd));
-		if (p)
-			pfd = p;
-		p = realloc(who, (dm->nr_devs + 1) * sizeof(*who));
-		if (p)
-			who = p;
-		if (!pfd || !who) {
-			log_error("out of memory");
-			break;
-		}
-		pfd[0].fd = dm->sfd;
-		pfd[0].events = POLLIN;
-		for (i = 0; i < dm->nr_devs; i++) {
-			if (!dm->devs[i].dev)
-				continue;
-			pfd[n].fd = dm->devs[i].dev->done_efd;
-			pfd[n].events = POLLIN;
-			who[n++] = &dm->devs[i];
-		}
-		if (poll(pfd, n, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			log_error("poll: %s", strerror(errno));
-			break;
-		}
-		for (i = 1; i < n; i++)
-			if (pfd[i].revents)
-				device_gone(dm, who[i]);
-		if (!pfd[0].revents || read(dm->sfd, &si, sizeof(si)) != sizeof(si))
-			continue;
-		if (si.ssi_signo == SIGHUP) {
-			reload(dm);
-			continue;
-		}
-		signo = (int)si.ssi_signo;
-		break;
-	}
-	free(pfd);
-	free(who);
-	return signo;
-}
+static const struct serve_ops daemon_serve_ops = {
+	.nr_devices = serve_nr_devices,
+	.device = serve_device,
+	.device_gone = serve_device_gone,
+	.reload = serve_reload,
+};
 
 /* Daemon mode takes its devices from the file only. */
 static int refuse_device_options(const struct cli_args *args)
@@ -718,30 +130,14 @@ static int refuse_device_options(const struct cli_args *args)
 	return 0;
 }
 
-static void daemon_free(struct daemon *dm)
-{
-	unsigned int i;
-
-	for (i = 0; i < dm->nr_devs; i++) {
-		dev_config_free(&dm->devs[i].ini->cfg);
-		free(dm->devs[i].ini);
-	}
-	free(dm->devs);
-	free(dm->abs_path);
-	free(dm->run_dir);
-	if (dm->sfd >= 0)
-		close(dm->sfd);
-}
-
 int cmd_daemon(struct cli_args *args)
 {
 	struct device **prepared = NULL;
 	struct daemon dm;
 	struct ini_config conf;
 	char abs[PATH_MAX];
-	sigset_t sigs;
 	unsigned int i;
-	int ret = 1;
+	int ret = 1, signo;
 
 	if (!args->config_file) {
 		log_error("daemon mode needs a configuration file: ublk-server -c FILE");
@@ -758,9 +154,9 @@ int cmd_daemon(struct cli_args *args)
 
 	if (config_ini_load(&conf, dm.path))
 		return 1;
-	apply_globals(&dm, &conf, 0);
+	daemon_apply_globals(&dm, &conf, 0);
 	prepared = calloc(conf.nr_devs + 1, sizeof(*prepared));
-	if (!prepared || prepare_devices(conf.devs, conf.nr_devs, prepared))
+	if (!prepared || daemon_prepare(conf.devs, conf.nr_devs, prepared))
 		goto out_conf;
 	if (args->check_only) {
 		for (i = 0; i < conf.nr_devs; i++)
@@ -790,16 +186,10 @@ int cmd_daemon(struct cli_args *args)
 		goto out;
 	}
 	ret = 1;
-	/* IO threads inherit the mask: signals are only taken by the signalfd. */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	dm.sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
+	dm.sfd = serve_signals();
 	if (dm.sfd < 0) {
-		log_error("signalfd: %s", strerror(errno));
+		log_error("signalfd: %s", strerror(-dm.sfd));
 		for (i = 0; i < conf.nr_devs; i++)
 			device_destroy(prepared[i], 0);
 		goto out;
@@ -810,19 +200,19 @@ int cmd_daemon(struct cli_args *args)
 
 		d->ini = conf.devs[i];
 		conf.devs[i] = NULL;
-		start_device(&dm, d, prepared[i]);
+		daemon_start_device(&dm, d, prepared[i]);
 	}
-	if (dm.nr_devs && !nr_running(&dm)) {
+	if (dm.nr_devs && !daemon_nr_running(&dm)) {
 		log_error("%s: no device could be started", dm.path);
 		goto out;
 	}
-	log_info("%s: serving %u of %u devices", dm.path, nr_running(&dm), dm.nr_devs);
-	check_orphans(&dm);
-	notify_ready(&dm);
+	log_info("%s: serving %u of %u devices", dm.path, daemon_nr_running(&dm), dm.nr_devs);
+	daemon_check_orphans(&dm);
+	daemon_notify_ready(&dm);
 
-	i = (unsigned int)serve(&dm);
+	signo = serve_loop(dm.sfd, &daemon_serve_ops, &dm);
 	notify_send("STOPPING=1");
-	stop_all(&dm, (int)i);
+	stop_all(&dm, signo > 0 ? signo : 0);
 	ret = 0;
 out:
 	daemon_free(&dm);

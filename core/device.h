@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A device's lifecycle: the target plugin configured and opened, the ublk
- * device added (or recovered), its queues mapped and served by IO threads,
- * started; then stopped and deleted.
+ * A device's lifecycle: its layers (filters over the target plugin, layers.c)
+ * configured and opened, the flags negotiated (dev_params.c), the ublk device
+ * added (or recovered), its queues mapped and served by IO threads
+ * (dev_queues.c, io_loop.c), started; then stopped and deleted.
  */
 #ifndef UBLK_SERVER_DEVICE_H
 #define UBLK_SERVER_DEVICE_H
@@ -14,6 +15,7 @@
 #include <liburing.h>
 
 #include "dev_config.h"
+#include "dev_params.h"
 #include "ctrl.h"
 #include "layers.h"
 #include "loader.h"
@@ -22,6 +24,7 @@
 struct device;
 struct io_thread;
 struct batch_state;
+struct cmd_ops;
 struct stats_file;
 
 /* Per-IO state flags (io_slot.flags). */
@@ -88,15 +91,6 @@ struct io_thread {
 	struct batch_state *batch;	/* UBLK_F_BATCH_IO only */
 };
 
-/* How request data moves (decided once from config, plugin caps and kernel). */
-enum data_path {
-	DATA_COPY = 0,		/* kernel copies to/from our buffer */
-	DATA_GET_DATA,		/* copy, WRITE data fetched with NEED_GET_DATA */
-	DATA_USER_COPY,		/* we pread/pwrite /dev/ublkcN via io_uring */
-	DATA_ZERO_COPY,		/* REGISTER/UNREGISTER_IO_BUF around the plugin IO */
-	DATA_AUTO_ZC,		/* kernel registers the buffer (AUTO_BUF_REG) */
-};
-
 struct device {
 	struct dev_config *cfg;
 	/* The layer chain (layers.h): [0] outermost filter .. [n-1] the target. */
@@ -117,8 +111,9 @@ struct device {
 	int read_only;			/* refuse writes, discards and zeroes */
 	unsigned int resizes_running;	/* device_resized() workers, under lock */
 	uint64_t resize_want;		/* the largest size asked for, under lock */
-	struct device *next_live;	/* device.c's list of open devices, for device_resized() */
+	struct device *next_live;	/* started devices (device_resize.c) */
 	int batch;			/* UBLK_F_BATCH_IO: PREP/FETCH/COMMIT_IO_CMDS */
+	const struct cmd_ops *cmd;	/* the per-IO or the batch command set */
 	struct ctrl ctrl;
 	int added;			/* ADD_DEV (or START_USER_RECOVERY) done */
 	int dev_id;
@@ -143,21 +138,17 @@ int device_configure(struct device **devp, struct dev_config *cfg);
 /* Open the layers, innermost first: the target acquires its backing store and geometry. */
 int device_open_target(struct device *dev);
 /*
- * Add (or, with recover, re-attach to) the ublk device, start the IO threads
- * and the device. On failure nothing is left: no device, thread or fd.
+ * Add the ublk device (recover_id DEVICE_ADD: with cfg->dev_id, or one the
+ * kernel picks), or re-attach to device recover_id; start the IO threads and
+ * the device. On failure nothing is left: no device, thread or fd.
  */
-int device_start(struct device *dev, int recover);
+#define DEVICE_ADD	(-1)
+int device_start(struct device *dev, int recover_id);
 /* Block until every IO thread has left (the device was stopped). */
 void device_wait(struct device *dev);
 /* STOP_DEV: in-flight IO completes, then the IO threads leave. */
 int device_stop(struct device *dev);
 /* Release everything; delete the kernel device when del_dev is set. */
 void device_destroy(struct device *dev, int del_dev);
-
-/* Host service behind ublk_device_resized() (any thread). */
-int device_resized(void *handle, uint64_t new_size);
-
-/* Human-readable list entry, the seed's format (used by add and list). */
-int device_print_info(struct ctrl *ctrl, int dev_id, FILE *out);
 
 #endif

@@ -41,6 +41,32 @@ static inline __u64 ud_build(unsigned int tag, unsigned int q_id, unsigned int l
 #define UD_COOKIE(ud)	((uint32_t)((ud) >> 32))
 
 /*
+ * How the threads of a device speak to the kernel about their slots: one
+ * command per request (FETCH / COMMIT_AND_FETCH, io_loop.c) or the arrays
+ * of UBLK_F_BATCH_IO (batch_io.c). Chosen once when the device starts.
+ */
+struct cmd_ops {
+	const char *name;
+	/* After the ring is up; start(io) runs each request that arrives. */
+	int (*thread_init)(struct io_thread *t, void (*start)(struct io_slot *io));
+	void (*thread_exit)(struct io_thread *t);
+	/* Hand every slot to the kernel, before START_DEV waits for them. */
+	int (*fetch_all)(struct io_thread *t);
+	/* SQEs a commit needs (after an unregister, hard-linked to it if 1). */
+	unsigned int commit_sqes;
+	/* Send or record a result; sqe is the reserved one when commit_sqes. */
+	void (*commit)(struct io_slot *io, int result, struct io_uring_sqe *sqe);
+	/* Once a loop turn, before waiting; NULL: nothing to do. */
+	void (*flush)(struct io_thread *t);
+	/* A CQE of a kind that is not the IO loop's (the batch kinds). */
+	void (*handle_cqe)(struct io_thread *t, const struct io_uring_cqe *cqe,
+			   unsigned int kind, uint32_t cookie);
+};
+
+extern const struct cmd_ops per_io_cmd_ops;
+extern const struct cmd_ops batch_cmd_ops;
+
+/*
  * Reserve n SQEs, all or none: they are consecutive in the submission queue
  * and go to the kernel in one submit, so a link among them is never split.
  * A full queue is submitted once; -EAGAIN if it is still short (the caller

@@ -19,7 +19,6 @@
 #include <unistd.h>
 #include <sys/eventfd.h>
 
-#include "batch_io.h"
 #include "device.h"
 #include "io_internal.h"
 #include "io_loop.h"
@@ -155,7 +154,7 @@ static void io_commit(struct io_slot *io, int result)
 	struct device *dev = io->dev;
 	struct ublk_request *req = &io->req;
 	struct io_uring_sqe *sqe[2];
-	unsigned int n = !dev->batch + !!(io->flags & IO_BUF_REGISTERED);
+	unsigned int n = dev->cmd->commit_sqes + !!(io->flags & IO_BUF_REGISTERED);
 
 	if (io->deferred)
 		undefer(io);
@@ -171,7 +170,7 @@ static void io_commit(struct io_slot *io, int result)
 		 */
 		prep_io_cmd(sqe[0], io, UBLK_U_IO_UNREGISTER_IO_BUF, 0, io->buf_index);
 		sqe[0]->flags |= IOSQE_CQE_SKIP_SUCCESS;
-		if (!dev->batch)
+		if (dev->cmd->commit_sqes)
 			sqe[0]->flags |= IOSQE_IO_HARDLINK;
 		sqe[0]->user_data = ud_build(req->tag, req->q_id, 0, UD_UNREG_BUF, 0);
 	} else if (dev->data_path == DATA_USER_COPY && req->op == UBLK_OP_READ &&
@@ -187,10 +186,7 @@ static void io_commit(struct io_slot *io, int result)
 	}
 	/* Only this thread writes its counter; readers tolerate tearing-free u64 loads. */
 	__atomic_store_n(t->counter, *t->counter + 1, __ATOMIC_RELAXED);
-	if (dev->batch)
-		batch_commit(io, result);
-	else
-		prep_fetch_cmd(sqe[n - 1], io, UBLK_U_IO_COMMIT_AND_FETCH_REQ, result);
+	dev->cmd->commit(io, result, n ? sqe[n - 1] : NULL);
 }
 
 /* Hand the request to the outermost layer, its private areas fresh. */
@@ -545,7 +541,7 @@ static void handle_cqe(struct io_thread *t, const struct io_uring_cqe *cqe)
 	case UD_BATCH_PREP:
 	case UD_BATCH_FETCH:
 	case UD_BATCH_COMMIT:
-		batch_handle_cqe(t, cqe, kind, UD_COOKIE(ud));
+		dev->cmd->handle_cqe(t, cqe, kind, UD_COOKIE(ud));
 		break;
 	default:
 		log_error("dev %d: completion with unknown user_data 0x%llx", dev->dev_id,
@@ -621,11 +617,9 @@ static int thread_setup_ring(struct io_thread *t)
 			goto err;
 		}
 	}
-	if (dev->batch) {
-		ret = batch_thread_init(t, io_start);
-		if (ret)
-			goto err;
-	}
+	ret = dev->cmd->thread_init(t, io_start);
+	if (ret)
+		goto err;
 	/* Saves an fget per io_uring_enter; optional. */
 	io_uring_register_ring_fd(&t->ring);
 	return 0;
@@ -633,6 +627,51 @@ err:
 	io_uring_queue_exit(&t->ring);
 	return ret;
 }
+
+/* The per-request command set: nothing per thread, a FETCH per slot. */
+static int per_io_thread_init(struct io_thread *t, void (*start)(struct io_slot *io))
+{
+	(void)t;
+	(void)start;
+	return 0;
+}
+
+static void per_io_thread_exit(struct io_thread *t)
+{
+	(void)t;
+}
+
+static int per_io_fetch_all(struct io_thread *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nr_ios; i++)
+		issue_cmd(t->ios[i], UBLK_U_IO_FETCH_REQ);
+	return 0;
+}
+
+static void per_io_commit(struct io_slot *io, int result, struct io_uring_sqe *sqe)
+{
+	prep_fetch_cmd(sqe, io, UBLK_U_IO_COMMIT_AND_FETCH_REQ, result);
+}
+
+static void per_io_handle_cqe(struct io_thread *t, const struct io_uring_cqe *cqe,
+			      unsigned int kind, uint32_t cookie)
+{
+	(void)cookie;
+	log_error("dev %d thread %u: a batch completion (kind %u, result %d) on a per-IO device",
+		  t->dev->dev_id, t->index, kind, cqe->res);
+}
+
+const struct cmd_ops per_io_cmd_ops = {
+	.name = "per-IO",
+	.thread_init = per_io_thread_init,
+	.thread_exit = per_io_thread_exit,
+	.fetch_all = per_io_fetch_all,
+	.commit_sqes = 1,
+	.commit = per_io_commit,
+	.handle_cqe = per_io_handle_cqe,
+};
 
 /* thread_init of every layer, innermost first (a filter may use what is below). */
 static int thread_init_layers(struct io_thread *t)
@@ -719,8 +758,8 @@ static void thread_loop(struct io_thread *t)
 	int ret;
 
 	while (!t->exit_now) {
-		if (dev->batch)
-			batch_flush(t);
+		if (dev->cmd->flush)
+			dev->cmd->flush(t);
 		if (t->stopping && !t->cmd_inflight && !t->target_inflight && !t->deferred_head)
 			break;
 		/* The queue was full: send it, then the waiting slots go first. */
@@ -758,16 +797,14 @@ void *io_thread_main(void *arg)
 	if (ret)
 		goto fail_ring;
 	/*
-	 * START_DEV waits for every slot: report a failed PREP instead. Before
-	 * the layers' thread_init: PREP waits on the ring, and their thread
-	 * SQEs must not complete in that wait.
+	 * Every slot to the kernel (START_DEV waits for them; batch reports a
+	 * failed PREP here). Before the layers' thread_init: batch waits on the
+	 * ring for PREP, and their thread SQEs must not complete in that wait.
+	 * No request arrives before START_DEV, after this thread is ready.
 	 */
-	if (dev->batch) {
-		ret = batch_start(t);
-		if (ret)
-			goto fail_ring;
-	}
-	/* No request arrives before START_DEV, after this thread is ready. */
+	ret = dev->cmd->fetch_all(t);
+	if (ret)
+		goto fail_ring;
 	ret = thread_init_layers(t);
 	if (ret)
 		goto fail_ring;
@@ -777,9 +814,6 @@ void *io_thread_main(void *arg)
 		io->req.thread_data = t->layer_data[0];
 		slot_enter(io, 0);
 	}
-	if (!dev->batch)
-		for (i = 0; i < t->nr_ios; i++)
-			issue_cmd(t->ios[i], UBLK_U_IO_FETCH_REQ);
 	/*
 	 * Hand the FETCHes to the kernel before START_DEV waits for them, so the
 	 * main thread's START never depends on this thread being scheduled.
@@ -793,7 +827,7 @@ void *io_thread_main(void *arg)
 	/* Leaving the ring cancels whatever the kernel still holds. */
 	thread_exit_layers(t);
 	io_uring_queue_exit(&t->ring);
-	batch_thread_exit(t);
+	dev->cmd->thread_exit(t);
 	thread_leave(t);
 	cur_thread = NULL;
 	return NULL;
@@ -801,7 +835,7 @@ void *io_thread_main(void *arg)
 fail_ring:
 	thread_exit_layers(t);
 	io_uring_queue_exit(&t->ring);
-	batch_thread_exit(t);
+	dev->cmd->thread_exit(t);
 fail:
 	thread_signal_ready(t, ret);
 	thread_leave(t);

@@ -15,11 +15,6 @@
 /* Each layer's request_priv starts on this boundary. */
 #define PRIV_ALIGN	16
 
-const char *layer_kind_name(const struct layer *l)
-{
-	return l->kind == LAYER_FILTER ? "filter" : "target";
-}
-
 static const char *dev_origin(const struct device *dev)
 {
 	return dev->cfg->origin ? dev->cfg->origin : "command line";

@@ -76,8 +76,11 @@ int layers_configure(struct device *dev);
 int layers_open(struct device *dev, struct ublk_device_params *params);
 /* Close and unload every layer, outermost first. */
 void layers_close(struct device *dev);
-/* "target loop" / "filter qos": for messages. */
-const char *layer_kind_name(const struct layer *l);
+/* "target" or "filter": for messages. */
+static inline const char *layer_kind_name(const struct layer *l)
+{
+	return l->kind == LAYER_FILTER ? "filter" : "target";
+}
 
 /*
  * The simple (blocking) API hook: helper "sdk" (core/simple_api.c) fills the

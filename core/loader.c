@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: MIT
+/*
+ * Loading a target or filter .so: found in the plugin directory, handed the
+ * host's service table (host_services.c), its ABI and callbacks checked, its
+ * struct copied at the host's size.
+ */
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
@@ -7,16 +12,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dev_config.h"
-#include "device.h"
-#include "io_loop.h"
-#include "log.h"
-#include "parse.h"
+#include "host_services.h"
 #include "loader.h"
+#include "log.h"
 
 static char *plugin_dir;
 static struct loaded_plugin *loaded;
-static __thread char last_error[512];
 
 void plugin_set_dir(const char *dir)
 {
@@ -34,48 +35,6 @@ const char *plugin_get_dir(void)
 		return env;
 	return PLUGIN_DIR;
 }
-
-const char *plugin_error(const char *fallback)
-{
-	return last_error[0] ? last_error : fallback;
-}
-
-void plugin_clear_error(void)
-{
-	last_error[0] = '\0';
-}
-
-static void host_vlog(int level, const char *fmt, va_list ap)
-{
-	log_vmsg(level, fmt, ap);
-}
-
-static void host_verror(const char *fmt, va_list ap)
-{
-	vsnprintf(last_error, sizeof(last_error), fmt, ap);
-}
-
-static int host_parse_bool(const char *str, int *value)
-{
-	return parse_bool(str, value);
-}
-
-const struct ublk_host host_services = {
-	.struct_size = sizeof(struct ublk_host),
-	.abi_major = UBLK_PLUGIN_ABI_MAJOR,
-	.abi_minor = UBLK_PLUGIN_ABI_MINOR,
-	.vlog = host_vlog,
-	.verror = host_verror,
-	.get_sqe = io_get_target_sqe,
-	.complete = io_complete,
-	.parse_size = parse_size,
-	.parse_bool = host_parse_bool,
-	.parse_uint = parse_uint,
-	.get_sqes = io_get_target_sqes,
-	.get_thread_sqe = io_get_thread_sqe,
-	.next_queue_io = io_next_queue_io,
-	.device_resized = device_resized,
-};
 
 /* The smallest plugin struct we accept: everything ABI 1.0 defined. */
 #define PLUGIN_MIN_SIZE UBLK_FIELD_END(struct ublk_plugin, close)

@@ -9,6 +9,8 @@
 
 #include <ublk/plugin.h>
 
+#include "layer_error.h"
+
 struct loaded_plugin {
 	int is_filter;			/* which of ops / fops is filled */
 	struct ublk_plugin ops;		/* a target: zero-filled beyond the plugin's size */
@@ -40,10 +42,5 @@ static inline int plugin_is_simple(const struct loaded_plugin *p)
 }
 void plugin_put(struct loaded_plugin *p);
 
-/* The last ublk_error() of a plugin on this thread, or a generic text. */
-const char *plugin_error(const char *fallback);
-void plugin_clear_error(void);
-
-extern const struct ublk_host host_services;
 
 #endif

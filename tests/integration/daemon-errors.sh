@@ -1,7 +1,6 @@
 #!/bin/bash
 # Daemon mode refuses a bad configuration file before creating anything: one
-# line "FILE:LINE: message", a non-zero exit, no device. --check validates a
-# file (plugins configured and opened) without creating anything.
+# line "FILE:LINE: message", a non-zero exit, no device.
 . "${srcdir:-.}/daemon-lib.sh"
 
 cfg=$SCRATCH/bad.ini
@@ -65,29 +64,4 @@ printf '[device a]\ntarget = null\n' >"$cfg"
 expect_fail "^ublk-server: -q: device options belong in the configuration file" \
 	"$UBLK" -c "$cfg" -q 2
 
-# --check: good file -> OK line, exit 0, nothing created.
-good=$SCRATCH/good.ini
-cat >"$good" <<EOF
-[global]
-run_dir = $RUN
-[device a]
-target = null
-size = 1G
-[device b]
-target = null
-dev_id = 9
-[device c]
-target = null
-queues = 1
-EOF
-out=$("$UBLK" -c "$good" --check 2>&1) || fail "--check good: $out"
-[ "$out" = "$good: OK (3 devices)" ] || fail "--check good printed: $out"
-assert_no_devices
-[ -e "$RUN" ] && fail "--check created the run dir"
-# --check on bad files: the same errors.
-printf '[device a]\ntarget = null\n[device b]\ntarget = null\nsize = huge\n' >"$cfg"
-expect_fail "^ublk-server: $cfg:5: size: 'huge' is not a size" "$UBLK" -c "$cfg" --check
-printf '[device a]\ntarget = null\ndepth = 0\n' >"$cfg"
-expect_fail "^ublk-server: $cfg:3: depth must be a number" "$UBLK" --check -c "$cfg"
-assert_no_devices
-pass "every bad file: FILE:LINE, exit 1, no device${loop_case:-}; --check OK (3 devices)"
+pass "every bad file: FILE:LINE, exit 1, no device${loop_case:-}"

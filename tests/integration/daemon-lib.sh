@@ -4,7 +4,7 @@
 
 scratch_dir
 RUN=$SCRATCH/run		# the tests' run_dir ([global] run_dir = $RUN)
-DOUT=$SCRATCH/daemon.out	# "NAME: /dev/ublkbN" lines
+DOUT=$SCRATCH/daemon.out	# "NAME: /dev/ublkbN[ (recovered)]" lines
 DERR=$SCRATCH/daemon.err	# the log
 DPID=
 
@@ -15,22 +15,32 @@ fail() {
 	exit 1
 }
 
-# start_daemon CONFIG [ARGS...]: the daemon in the background, pid in DPID.
+# start_daemon CONFIG [ARGS...]: the daemon in the background, pid in DPID
+# (and in a pid file: the cleanup stops exactly it).
 start_daemon() {
 	"$UBLK" -c "$@" >"$DOUT" 2>"$DERR" &
 	DPID=$!
+	track_pid $DPID
 }
 
-# wait_devices N [SECONDS]: until the daemon reported N LIVE devices.
+# wait_devices N [SECONDS]: until the daemon reported N LIVE devices (new or
+# re-attached); they are this test's to remove.
 wait_devices() {
-	wait_for "[ \$(grep -c ': /dev/ublkb[0-9]*\$' '$DOUT') -ge $1 ]" "${2:-30}" ||
+	local id
+	wait_for "[ \$(grep -c ': /dev/ublkb[0-9]*\( (recovered)\)\?\$' '$DOUT') -ge $1 ]" "${2:-30}" ||
 		fail "daemon reported $(grep -c ': /dev/ublkb' "$DOUT") of $1 devices: $(cat "$DOUT" "$DERR")"
+	for id in $(sed -n 's|^.*: /dev/ublkb\([0-9]*\)\( (recovered)\)\?$|\1|p' "$DOUT"); do
+		track_dev $id
+	done
 }
 
 # dev_of NAME: the device id the daemon last reported for stanza NAME.
 dev_of() {
-	sed -n "s|^$1: /dev/ublkb\([0-9]*\)\$|\1|p" "$DOUT" | tail -1
+	sed -n "s|^$1: /dev/ublkb\([0-9]*\)\( (recovered)\)\?\$|\1|p" "$DOUT" | tail -1
 }
+
+# recovered NAME: the daemon reported NAME's device as re-attached.
+recovered() { grep -q "^$1: /dev/ublkb[0-9]* (recovered)\$" "$DOUT"; }
 
 # wait_log PATTERN [SECONDS]: until the daemon's log matches.
 wait_log() {

@@ -27,6 +27,7 @@ printf '%s\n' "$out" | grep -q "'target = test_filter_a' with backend = null is 
 	fail "no deprecation warning: $out"
 id=$(printf '%s\n' "$out" | sed -n 's/^dev id \([0-9]*\):.*/\1/p')
 [ -n "$id" ] || fail "no device from the deprecated form: $out"
+track_dev "$id"
 [ "$(blockdev --getsize64 /dev/ublkb$id)" -gt 0 ] || fail "no size"
 dd if=/dev/ublkb$id of=/dev/null bs=1M count=4 iflag=direct status=none || fail "read"
 "$UBLK" del -n $id || fail "del"

@@ -37,13 +37,95 @@ require_tool() {
 	command -v "$1" >/dev/null 2>&1 || fail "tool $1 missing (the test runner must install it)"
 }
 
-# Remove every device and daemon a test may have left, whatever happened.
-cleanup_devices() {
-	# Bounded: a broken kernel must fail this test, not hang the suite.
-	timeout 60 "$UBLK" del -a >/dev/null 2>&1
-	pkill -9 -f "$UBLK" >/dev/null 2>&1
-	timeout 60 "$UBLK" del -a >/dev/null 2>&1
+# What this test made, and only that, is removed at exit: on a host with a
+# ublk driver (UBLK_TEST_ON_HOST=1) other devices may hold someone's data.
+#  - $TEST_STATE/devs: the ids of the devices this test added (add_dev,
+#    track_dev), one a line;
+#  - $TEST_STATE/pid.N: one pid file per process it started in the
+#    background (track_pid), so that exactly that pid is killed;
+#  - UBLK_TEST_OWNER in the environment of everything it runs: a process
+#    (or a device's daemon) is ours only when it carries this test's mark,
+#    so a recycled pid or a reused device id is never touched.
+TEST_STATE=$(mktemp -d /tmp/"$TEST_NAME".state.XXXXXX)
+export UBLK_TEST_OWNER=$TEST_STATE
+: >"$TEST_STATE/devs"
+UBLK_EXE=$(readlink -f "$UBLK")
+
+track_dev() { echo "$1" >>"$TEST_STATE/devs"; }
+track_pid() {
+	case $1 in ''|*[!0-9]*) return 0 ;; esac
+	echo "$1" >"$TEST_STATE/pid.$1"
+}
+tracked_devs() { sort -un "$TEST_STATE/devs"; }
+tracked_pids() { cat "$TEST_STATE"/pid.* 2>/dev/null; }
+
+# ours PID: a process of this test (it carries the mark).
+ours() {
+	[ -r "/proc/$1/environ" ] &&
+		tr '\0' '\n' <"/proc/$1/environ" 2>/dev/null | grep -qxF "UBLK_TEST_OWNER=$TEST_STATE"
+}
+
+# our_daemons: the pids of the ublk-server processes this test started.
+our_daemons() {
+	local d
+	for d in /proc/[0-9]*; do
+		[ "$(readlink "$d/exe" 2>/dev/null)" = "$UBLK_EXE" ] && ours "${d#/proc/}" &&
+			echo "${d#/proc/}"
+	done
 	return 0
+}
+
+# Device ids the driver knows, one a line.
+list_ids() { "$UBLK" list 2>/dev/null | sed -n 's/^dev id \([0-9]*\):.*/\1/p'; }
+
+# foreign ID: the device is served by a live process that is not this test's.
+foreign() {
+	local pid
+	pid=$(dev_pid "$1" 2>/dev/null)
+	[ -n "$pid" ] && [ "$pid" -gt 0 ] 2>/dev/null && process_alive "$pid" && ! ours "$pid"
+}
+
+# Remove this test's devices and stop its processes, whatever happened.
+cleanup_test() {
+	local id pid pids
+	# Bounded: a broken kernel must fail this test, not hang the suite.
+	for id in $(tracked_devs); do
+		foreign "$id" || timeout 60 "$UBLK" del -n "$id" >/dev/null 2>&1
+	done
+	# SIGINT first: a daemon-mode daemon then deletes all its devices.
+	pids=$( (tracked_pids; our_daemons) | sort -un)
+	for pid in $pids; do
+		ours "$pid" && kill -INT "$pid" 2>/dev/null
+	done
+	for pid in $pids; do
+		wait_for "! ours $pid || ! process_alive $pid" 5 || kill -9 "$pid" 2>/dev/null
+	done
+	# What a killed daemon left behind (recovery devices wait for it).
+	for id in $(tracked_devs); do
+		foreign "$id" || timeout 60 "$UBLK" del -n "$id" >/dev/null 2>&1
+	done
+	return 0
+}
+
+
+# new_ids: devices that were not there when the test started and are not
+# served by another test's or user's process.
+new_ids() {
+	local id
+	for id in $(list_ids); do
+		case "$BASELINE_IDS" in *" $id "*) continue ;; esac
+		foreign "$id" || echo "$id"
+	done
+}
+
+# require_sole_user: for a test of `del -a`, which removes every device:
+# on a host, skip when devices this test did not make exist; in the VM they
+# can only be an earlier test's leftovers, which fail this test.
+require_sole_user() {
+	[ "$BASELINE_IDS" = " " ] && return 0
+	[ "${UBLK_TEST_ON_HOST:-0}" = 1 ] &&
+		skip "devices$BASELINE_IDS exist: del -a would remove them"
+	fail "devices$BASELINE_IDS left by an earlier test"
 }
 
 scratch_dir() {
@@ -52,8 +134,9 @@ scratch_dir() {
 
 on_exit() {
 	rc=$?
-	cleanup_devices
+	cleanup_test
 	[ -n "${SCRATCH:-}" ] && rm -rf "$SCRATCH"
+	rm -rf "$TEST_STATE"
 	exit $rc
 }
 trap on_exit EXIT
@@ -64,6 +147,8 @@ add_dev() {
 	out=$("$UBLK" add "$@") || fail "add $* failed: $out"
 	id=$(printf '%s\n' "$out" | sed -n 's/^dev id \([0-9]*\):.*/\1/p')
 	[ -n "$id" ] || fail "add $* printed no 'dev id N:' line: $out"
+	track_dev "$id"
+	track_pid "$(dev_pid "$id")"
 	echo "$id"
 }
 
@@ -89,10 +174,26 @@ process_alive() {
 	[ -d "/proc/$1" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
 }
 
+# assert_no_devices: this test left no device and no device node (devices
+# that were there before it, or that another process serves, do not count).
 assert_no_devices() {
-	out=$("$UBLK" list 2>&1)
-	[ -z "$out" ] || fail "devices left behind: $out"
-	ls /dev/ublkc* /dev/ublkb* >/dev/null 2>&1 && fail "device nodes left: $(ls /dev/ublk[bc]*)"
+	local left n id
+	left=$(new_ids | tr '\n' ' ')
+	[ -z "$left" ] || fail "devices left behind: $left: $("$UBLK" list 2>&1)"
+	for n in /dev/ublkc* /dev/ublkb*; do
+		[ -e "$n" ] || continue
+		id=${n#/dev/ublk?}
+		case "$BASELINE_IDS" in *" $id "*) continue ;; esac
+		foreign "$id" || fail "device node left: $n"
+	done
+	return 0
+}
+
+# assert_no_daemons: no ublk-server process of this test is left.
+assert_no_daemons() {
+	local left
+	left=$(our_daemons | tr '\n' ' ')
+	[ -z "$left" ] || fail "daemons left running: $left"
 	return 0
 }
 
@@ -112,6 +213,21 @@ run_fio() {
 	fio --name="$1" --ioengine=io_uring --direct=1 --output-format=terse \
 		--terse-version=3 "${@:2}" >"/tmp/fio.$1.out" 2>&1 ||
 		fail "fio $*: $(tail -5 "/tmp/fio.$1.out")"
+}
+
+# verify_matrix LABEL DEV OFFSET: fio random writes over 16M from OFFSET,
+# crc32c verified, for 8k, 64k and 1M blocks at iodepth 1 and 32.
+verify_matrix() {
+	local bs depth t0
+	for bs in 8k 64k 1M; do
+		for depth in 1 32; do
+			t0=$SECONDS
+			run_fio "$1-$bs-d$depth" --filename=$2 --rw=randwrite \
+				--bs=$bs --iodepth=$depth --size=16M --offset=$3 \
+				--verify=crc32c --do_verify=1 --verify_fatal=1 --verify_state_save=0
+			echo "  $1 bs $bs iodepth $depth: $((SECONDS - t0)) s"
+		done
+	done
 }
 
 # major:minor of /dev/ublkbID as the kernel has it (sysfs).
@@ -140,4 +256,5 @@ assert_not_stuck() {
 }
 
 require_driver
-cleanup_devices
+# The devices there before this test started: not ours, never touched.
+BASELINE_IDS=" $(list_ids | tr '\n' ' ')"

@@ -5,6 +5,7 @@
 # device node or daemon is left.
 . "${srcdir:-.}/lib.sh"
 require_tool fio
+require_sole_user
 
 scratch_dir
 truncate -s 32M $SCRATCH/loop.img $SCRATCH/rec.img $SCRATCH/a.img $SCRATCH/b.img

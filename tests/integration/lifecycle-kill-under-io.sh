@@ -7,6 +7,7 @@
 # daemon or process in D state.
 . "${srcdir:-.}/lib.sh"
 require_tool fio
+require_sole_user
 
 scratch_dir
 truncate -s 32M $SCRATCH/loop.img $SCRATCH/rec.img $SCRATCH/a.img $SCRATCH/b.img

@@ -14,15 +14,7 @@ for q in 1 2; do
 	dev=/dev/ublkb$id
 	size=$(blockdev --getsize64 $dev)
 	[ "$size" = 67108864 ] || fail "-q $q: size $size, expected 67108864"
-	for bs in 8k 64k 1M; do
-		for depth in 1 32; do
-			t0=$SECONDS
-			run_fio "loop-q$q-$bs-d$depth" --filename=$dev --rw=randwrite \
-				--bs=$bs --iodepth=$depth --size=16M --offset=$(((q - 1) * 32))M \
-				--verify=crc32c --do_verify=1 --verify_fatal=1 --verify_state_save=0
-			echo "  -q $q bs $bs iodepth $depth: $((SECONDS - t0)) s"
-		done
-	done
+	verify_matrix loop-q$q $dev $(((q - 1) * 32))M
 	# The device and its file agree byte for byte (nothing cached aside).
 	cmp $dev "$img" || fail "-q $q: /dev/ublkb$id and $img differ"
 	"$UBLK" del -n $id || fail "del -n $id"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# -q 2 and -d 1024 reach the kernel; del -a removes every device.
+# -q 2, -d 1024 and -n 7 reach the kernel; a taken id is refused.
 . "${srcdir:-.}/lib.sh"
 
 a=$(add_dev -t null -q 2 -d 1024)
@@ -21,6 +21,8 @@ for d in $a $b $c; do
 done
 expect_fail "device id 7 is already in use" "$UBLK" add -t null -n 7
 
-"$UBLK" del -a || fail "del -a failed"
+for d in $a $b $c; do
+	"$UBLK" del -n $d || fail "del -n $d failed"
+done
 assert_no_devices
 pass

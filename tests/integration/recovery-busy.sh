@@ -16,7 +16,7 @@ secs=$((SECONDS - t0))
 [ "$(dev_state $id)" = LIVE ] || fail "state $(dev_state $id) after a refused recover"
 [ "$(dev_pid $id)" = "$pid" ] || fail "daemon pid $(dev_pid $id), expected $pid"
 process_alive $pid || fail "daemon $pid died"
-[ "$(pgrep -c -f "$UBLK recover")" = 0 ] || fail "a recover daemon is left: $(pgrep -a -f "$UBLK recover")"
+[ "$(our_daemons)" = "$pid" ] || fail "a recover daemon is left: $(our_daemons | grep -vx "$pid")"
 timeout 20 dd if=/dev/ublkb$id of=/dev/null bs=4k count=64 iflag=direct status=none ||
 	fail "IO after a refused recover"
 

@@ -31,7 +31,7 @@ fio_pass() {
 # What the device and the daemons are doing, for a failure message.
 diagnose() {
 	"$UBLK" list -n $id 2>&1 | head -2
-	for p in $(pgrep -f "$UBLK"); do
+	for p in $(our_daemons); do
 		echo "pid $p: $(tr '\0' ' ' </proc/$p/cmdline 2>/dev/null)"
 		for t in /proc/$p/task/*; do
 			echo "  task ${t##*/} $(cut -d' ' -f3 $t/stat 2>/dev/null) $(cat $t/wchan 2>/dev/null)"

@@ -3,9 +3,8 @@
 # daemon's IO commands and the device waits, QUIESCED, for a new daemon; our
 # daemon sees the abort and exits on its own without deleting the device;
 # IO issued meanwhile waits; `recover` brings it back LIVE, that IO and new IO
-# complete, data written before is intact. quiesce of a device without
-# recovery fails with one line. On a kernel without QUIESCE, quiesce fails
-# with one line naming the feature.
+# complete, data written before is intact. On a kernel without QUIESCE,
+# quiesce fails with one line naming the feature.
 . "${srcdir:-.}/lib.sh"
 require_tool cmp
 
@@ -22,14 +21,6 @@ if ! "$UBLK" features | grep -q '^[[:space:]]*QUIESCE '; then
 	assert_no_devices
 	pass "kernel $(uname -r): quiesce refused, naming QUIESCE"
 fi
-
-# Without recovery the device has no QUIESCE flag.
-id=$(add_dev -t null --size 64M)
-expect_fail "^ublk-server: device $id: quiesce needs a device added with recovery (-r 1, -i 1 or -e 1)$" \
-	"$UBLK" quiesce -n $id
-[ "$(dev_state $id)" = LIVE ] || fail "state $(dev_state $id) after a refused quiesce"
-"$UBLK" del -n $id || fail "del -n $id"
-expect_fail "^ublk-server: device $id: no such device$" "$UBLK" quiesce -n $id
 
 add_args=(-t loop "$img" -r 1 -i 1)
 id=$(add_dev "${add_args[@]}")

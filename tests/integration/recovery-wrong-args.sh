@@ -39,6 +39,6 @@ timeout 20 dd if=/dev/ublkb$id of=/dev/null bs=4k count=64 iflag=direct status=n
 	fail "IO after recover"
 echo "ok: a recover with the wrong data path was refused, the right one worked"
 
-"$UBLK" del -a || fail "del -a"
+"$UBLK" del -n $id || fail "del -n $id"
 assert_no_devices
 pass

@@ -15,7 +15,9 @@ modes=(copy)
 for mode in "${modes[@]}"; do
 	opt=
 	[ "$mode" = copy ] || opt=$mode
-	id=$(UBLK_DEBUG_RING_ENTRIES=8 add_dev -t stripe -q 2 -d 32 $opt --chunk_size 4K "$a" "$b")
+	export UBLK_DEBUG_RING_ENTRIES=8
+	id=$(add_dev -t stripe -q 2 -d 32 $opt --chunk_size 4K "$a" "$b")
+	unset UBLK_DEBUG_RING_ENTRIES
 	dev=/dev/ublkb$id
 	for depth in 1 32; do
 		t0=$SECONDS

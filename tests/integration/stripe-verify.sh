@@ -34,15 +34,7 @@ for cfg in "1 64K 65536" "2 8K 8192"; do
 	[ "$size" = 67108864 ] || fail "-q $q: size $size, expected 67108864"
 	io_opt=$(cat /sys/block/ublkb$id/queue/optimal_io_size)
 	[ "$io_opt" = $((bytes * 2)) ] || fail "-q $q: optimal_io_size $io_opt, expected $((bytes * 2))"
-	for bs in 8k 64k 1M; do
-		for depth in 1 32; do
-			t0=$SECONDS
-			run_fio "stripe-q$q-$bs-d$depth" --filename=$dev --rw=randwrite \
-				--bs=$bs --iodepth=$depth --size=16M --offset=$(((q - 1) * 32))M \
-				--verify=crc32c --do_verify=1 --verify_fatal=1 --verify_state_save=0
-			echo "  -q $q chunk $chunk bs $bs iodepth $depth: $((SECONDS - t0)) s"
-		done
-	done
+	verify_matrix stripe-q$q-chunk$chunk $dev $(((q - 1) * 32))M
 	# Known data at the start, then the whole layout on disk.
 	dd if=/dev/urandom of=$SCRATCH/pattern bs=1M count=2 status=none
 	dd if=$SCRATCH/pattern of=$dev bs=1M oflag=direct status=none || fail "dd to $dev"

@@ -10,6 +10,8 @@
  *                        thread_events=N delayed=N mark=S"
  *       mark=S           any text, echoed in count_file
  *       delay_us=N       hold each request with a timeout SQE on the way down
+ *       grow_to=BYTES    at the first request, ublk_device_resized(BYTES);
+ *                        its result goes to count_file as resized=RET
  */
 #include <stdatomic.h>
 #include <stdio.h>
@@ -38,6 +40,9 @@ struct tf_dev {
 	char *count_file;
 	char *mark;
 	uint64_t delay_us;
+	uint64_t grow_to;
+	atomic_int resize_asked;
+	int resized;
 	atomic_ulong queued, completed, bad, thread_events, delayed;
 };
 
@@ -76,8 +81,18 @@ static int tf_config(void *handle, const char *key, const char *value)
 		d->mark = strdup(value);
 		return 0;
 	}
-	if (!strcmp(key, "delay_us"))
-		return ublk_parse_uint(value, &d->delay_us) ? (ublk_error("delay_us: '%s' is not a number", value), -1) : 0;
+	if (!strcmp(key, "grow_to")) {
+		if (!ublk_parse_size(value, &d->grow_to))
+			return 0;
+		ublk_error("grow_to: '%s' is not a size", value);
+		return -1;
+	}
+	if (!strcmp(key, "delay_us")) {
+		if (!ublk_parse_uint(value, &d->delay_us))
+			return 0;
+		ublk_error("delay_us: '%s' is not a number", value);
+		return -1;
+	}
 	ublk_error("unknown key '%s'", key);
 	return -1;
 }
@@ -149,6 +164,8 @@ static void tf_queue_io(struct ublk_request *req)
 	/* The host zeroes priv per request: anything else is a leak. */
 	tf_check(req, 0);
 	atomic_fetch_add(&d->queued, 1);
+	if (d->grow_to && !atomic_exchange(&d->resize_asked, 1))
+		d->resized = ublk_device_resized(d, d->grow_to);
 	r->magic = REQ_MAGIC;
 	if (!d->delay_us) {
 		ublk_next_queue_io(req);
@@ -191,9 +208,9 @@ static void tf_close(void *handle)
 	FILE *f;
 
 	if (d->count_file && (f = fopen(d->count_file, "w"))) {
-		fprintf(f, "queued=%lu completed=%lu bad=%lu thread_events=%lu delayed=%lu mark=%s\n",
+		fprintf(f, "queued=%lu completed=%lu bad=%lu thread_events=%lu delayed=%lu resized=%d mark=%s\n",
 			atomic_load(&d->queued), atomic_load(&d->completed), atomic_load(&d->bad),
-			atomic_load(&d->thread_events), atomic_load(&d->delayed),
+			atomic_load(&d->thread_events), atomic_load(&d->delayed), d->resized,
 			d->mark ? d->mark : "");
 		fclose(f);
 	}
@@ -202,13 +219,14 @@ static void tf_close(void *handle)
 	free(d);
 }
 
-static const char *const tf_keys[] = { "count_file", "mark", "delay_us", NULL };
+static const char *const tf_keys[] = { "count_file", "mark", "delay_us", "grow_to", NULL };
 
 static const struct ublk_filter filter = {
 	UBLK_FILTER_HEADER,
 	.name = FILTER_NAME,
 	.description = "test filter: passes requests through and checks the host",
-	.config_help = "count_file=PATH  counters written at close\nmark=TEXT  echoed\ndelay_us=N  hold each request\n",
+	.config_help = "count_file=PATH  counters written at close\nmark=TEXT  echoed\n"
+		       "delay_us=N  hold each request\ngrow_to=BYTES  resize at the first request\n",
 	.config_keys = tf_keys,
 	.caps = FILTER_CAPS,
 	.request_priv_size = sizeof(struct tf_req),

@@ -111,11 +111,54 @@ static void test_cli_errors(void)
 	cli_free(&a);
 }
 
+/* Filters: `filters = a, b` (replaces) and `--filter NAME` (appends), outermost first. */
+static void test_filters(void)
+{
+	char *argv[] = { "ublk-server", "add", "-t", "loop", "--filter", "trace", "--filter=qos",
+			 "--qos.iops", "500", "a.img" };
+	char *dup[] = { "ublk-server", "add", "-t", "null", "--filter", "qos", "--filter", "qos" };
+	char *bad[] = { "ublk-server", "add", "-t", "null", "--filter", "../x" };
+	struct dev_config c, d;
+	struct cli_args a;
+
+	dev_config_init(&c);
+	CHECK(!dev_config_set(&c, "filters", " fault_inject ,qos, trace ", "x:1"));
+	CHECK(c.nr_filters == 3 && !strcmp(c.filters[0], "fault_inject") &&
+	      !strcmp(c.filters[1], "qos") && !strcmp(c.filters[2], "trace"));
+	CHECK(!strcmp(c.filter_origin[2], "x:1"));
+	CHECK(!dev_config_set(&c, "filters", "trace", "x:2"));
+	CHECK(c.nr_filters == 1 && !strcmp(c.filters[0], "trace"));
+	CHECK(dev_config_set(&c, "filters", "a, a", "x:3"));
+	CHECK(dev_config_set(&c, "filters", "a/b", "x:4"));
+	CHECK(!dev_config_set(&c, "filters", "", "x:5") && c.nr_filters == 0);
+
+	/* Reload compares stacks too. */
+	dev_config_init(&d);
+	CHECK(!dev_config_set(&c, "target", "null", "x:6") && !dev_config_set(&d, "target", "null", "x:6"));
+	CHECK(dev_config_equal(&c, &d));
+	CHECK(!dev_config_set(&d, "filters", "qos", "x:7"));
+	CHECK(!dev_config_equal(&c, &d));
+	dev_config_free(&c);
+	dev_config_free(&d);
+
+	CHECK(!parse(&a, (int)(sizeof(argv) / sizeof(argv[0])), argv));
+	CHECK(a.dev.nr_filters == 2 && !strcmp(a.dev.filters[0], "trace") &&
+	      !strcmp(a.dev.filters[1], "qos"));
+	CHECK(!strcmp(a.dev.filter_origin[1], "--filter"));
+	CHECK(a.dev.nr_plugin_keys == 2 && !strcmp(a.dev.plugin_keys[0].key, "qos.iops"));
+	cli_free(&a);
+	CHECK(parse(&a, 8, dup));
+	cli_free(&a);
+	CHECK(parse(&a, 6, bad));
+	cli_free(&a);
+}
+
 int main(void)
 {
 	log_level = LOG_LEVEL_ERROR;
 	test_core_keys();
 	test_cli_kublk_style();
 	test_cli_errors();
+	test_filters();
 	return UNIT_RESULT();
 }

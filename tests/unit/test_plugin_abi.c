@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "host_services.h"
 #include "loader.h"
 #include "ublk_abi.h"
 #include "unit.h"

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Flag and parameter negotiation (core/dev_params.c): which UBLK_F_* flags
+ * and data path a configuration, a stack's capabilities and a kernel's
+ * features give, what is refused, and the kernel parameters of a geometry.
+ */
+#include <string.h>
+
+#include "dev_params.h"
+#include "log.h"
+#include "unit.h"
+
+#define ALL_FEATURES (UBLK_F_SUPPORT_ZERO_COPY | UBLK_F_AUTO_BUF_REG | UBLK_F_USER_COPY | \
+		      UBLK_F_NEED_GET_DATA | UBLK_F_BATCH_IO | UBLK_F_USER_RECOVERY | \
+		      UBLK_F_USER_RECOVERY_REISSUE | UBLK_F_USER_RECOVERY_FAIL_IO | \
+		      UBLK_F_QUIESCE | UBLK_F_PER_IO_DAEMON)
+
+static struct dev_config cfg;
+
+/* A configuration from key=value pairs, NULL-terminated. */
+static void make_cfg(const char *const *kv)
+{
+	dev_config_free(&cfg);
+	dev_config_init(&cfg);
+	for (; kv && kv[0]; kv += 2)
+		CHECK(dev_config_set(&cfg, kv[0], kv[1], "test") == 0);
+}
+
+static int choose(const char *const *kv, __u64 features, uint32_t caps, struct flag_choice *c)
+{
+	make_cfg(kv);
+	return choose_flags(&cfg, features, caps, "target t cannot do zero copy", c);
+}
+
+static void test_flags(void)
+{
+	struct flag_choice c;
+
+	/* Nothing asked: copy mode, no flags; NO_DATA passes through. */
+	CHECK(choose(NULL, ALL_FEATURES, UBLK_CAP_NO_DATA, &c) == 0);
+	CHECK(c.flags == 0 && c.data_path == DATA_COPY && !c.batch && c.no_data);
+
+	{
+		static const char *const kv[] = { "zero_copy", "on", NULL };
+
+		CHECK(choose(kv, ALL_FEATURES, UBLK_CAP_ZERO_COPY, &c) == 0);
+		CHECK(c.flags == UBLK_F_SUPPORT_ZERO_COPY && c.data_path == DATA_ZERO_COPY);
+		/* A stack whose caps lost zero copy (a data-touching filter): refused. */
+		CHECK(choose(kv, ALL_FEATURES, 0, &c) == -1);
+		/* A kernel without the feature: refused. */
+		CHECK(choose(kv, ALL_FEATURES & ~UBLK_F_SUPPORT_ZERO_COPY, UBLK_CAP_ZERO_COPY,
+			     &c) == -1);
+		/* NO_DATA targets take zero copy too (nothing to copy). */
+		CHECK(choose(kv, ALL_FEATURES, UBLK_CAP_NO_DATA, &c) == 0);
+	}
+	{
+		static const char *const kv[] = { "zero_copy", "auto", "auto_zc_fallback", "1",
+						  NULL };
+
+		CHECK(choose(kv, ALL_FEATURES, UBLK_CAP_ZERO_COPY, &c) == 0);
+		CHECK(c.flags == (UBLK_F_AUTO_BUF_REG | UBLK_F_SUPPORT_ZERO_COPY));
+		CHECK(c.data_path == DATA_AUTO_ZC);
+		CHECK(choose(kv, ALL_FEATURES & ~UBLK_F_SUPPORT_ZERO_COPY, UBLK_CAP_ZERO_COPY,
+			     &c) == -1);
+	}
+	{
+		static const char *const kv[] = { "batch", "1", "zero_copy", "auto", NULL };
+
+		CHECK(choose(kv, ALL_FEATURES, UBLK_CAP_ZERO_COPY, &c) == 0);
+		CHECK(c.batch && c.flags == (UBLK_F_BATCH_IO | UBLK_F_AUTO_BUF_REG));
+		CHECK(choose(kv, ALL_FEATURES & ~UBLK_F_BATCH_IO, UBLK_CAP_ZERO_COPY, &c) == -1);
+	}
+	{
+		static const char *const kv[] = { "batch", "1", "get_data", "1", NULL };
+
+		CHECK(choose(kv, ALL_FEATURES, 0, &c) == -1);
+	}
+	{
+		static const char *const kv[] = { "user_copy", "1", NULL };
+
+		CHECK(choose(kv, ALL_FEATURES, 0, &c) == 0);
+		CHECK(c.flags == UBLK_F_USER_COPY && c.data_path == DATA_USER_COPY);
+	}
+	{
+		static const char *const kv[] = { "get_data", "1", NULL };
+
+		CHECK(choose(kv, ALL_FEATURES, 0, &c) == 0);
+		CHECK(c.flags == UBLK_F_NEED_GET_DATA && c.data_path == DATA_GET_DATA);
+	}
+	{
+		static const char *const kv[] = { "recovery", "reissue", NULL };
+
+		/* Quiesce comes with recovery where the kernel has it. */
+		CHECK(choose(kv, ALL_FEATURES, 0, &c) == 0);
+		CHECK(c.flags == (UBLK_F_USER_RECOVERY | UBLK_F_USER_RECOVERY_REISSUE |
+				  UBLK_F_QUIESCE));
+		CHECK(choose(kv, ALL_FEATURES & ~UBLK_F_QUIESCE, 0, &c) == 0);
+		CHECK(c.flags == (UBLK_F_USER_RECOVERY | UBLK_F_USER_RECOVERY_REISSUE));
+		CHECK(choose(kv, ALL_FEATURES & ~UBLK_F_USER_RECOVERY, 0, &c) == -1);
+	}
+	{
+		static const char *const kv[] = { "recovery", "fail_io", NULL };
+
+		CHECK(choose(kv, ALL_FEATURES & ~UBLK_F_USER_RECOVERY_FAIL_IO, 0, &c) == -1);
+	}
+	{
+		static const char *const kv[] = { "per_io_tasks", "1", NULL };
+
+		CHECK(choose(kv, ALL_FEATURES, 0, &c) == 0);
+		CHECK(c.flags == UBLK_F_PER_IO_DAEMON);
+		CHECK(choose(kv, ALL_FEATURES & ~UBLK_F_PER_IO_DAEMON, 0, &c) == -1);
+	}
+}
+
+static void test_params(void)
+{
+	struct ublk_device_params p;
+	struct ublk_params kp;
+
+	memset(&p, 0, sizeof(p));
+	p.size = 1ULL << 30;
+	p.logical_block_size = 512;
+	p.physical_block_size = 4096;
+	p.max_io_size = 1U << 20;
+	p.attrs = UBLK_DEV_READ_ONLY | UBLK_DEV_VOLATILE_CACHE | UBLK_DEV_FUA;
+	p.io_opt = 128 << 10;
+	p.chunk_size = 64 << 10;
+
+	/* Requests never exceed the buffer the kernel was given. */
+	build_params(&p, 512 << 10, &kp);
+	CHECK(kp.types == UBLK_PARAM_TYPE_BASIC);
+	CHECK(kp.basic.attrs == (UBLK_ATTR_READ_ONLY | UBLK_ATTR_VOLATILE_CACHE | UBLK_ATTR_FUA));
+	CHECK(kp.basic.logical_bs_shift == 9 && kp.basic.physical_bs_shift == 12);
+	/* io_min defaults to the physical block, io_opt as given. */
+	CHECK(kp.basic.io_min_shift == 12 && kp.basic.io_opt_shift == 17);
+	CHECK(kp.basic.max_sectors == (512 << 10) >> 9);
+	CHECK(kp.basic.chunk_sectors == (64 << 10) >> 9);
+	CHECK(kp.basic.dev_sectors == (1ULL << 30) >> 9);
+
+	/* Discard and write zeroes: the discard parameter block. */
+	p.discard_granularity = 4096;
+	p.max_write_zeroes_size = 1U << 20;
+	build_params(&p, 1U << 20, &kp);
+	CHECK(kp.types == (UBLK_PARAM_TYPE_BASIC | UBLK_PARAM_TYPE_DISCARD));
+	CHECK(kp.discard.discard_granularity == 4096);
+	CHECK(kp.discard.max_discard_sectors == UINT32_MAX >> 9);
+	CHECK(kp.discard.max_write_zeroes_sectors == (1U << 20) >> 9);
+	CHECK(kp.basic.max_sectors == (1U << 20) >> 9);
+
+	/* Write zeroes without discard: granularity from the block size, no discard size. */
+	p.discard_granularity = 0;
+	build_params(&p, 1U << 20, &kp);
+	CHECK(kp.discard.discard_granularity == 512 && kp.discard.max_discard_sectors == 0);
+}
+
+int main(void)
+{
+	/* The refusals log one line each; keep the output for failures only. */
+	log_level = LOG_LEVEL_ERROR - 1;
+	test_flags();
+	test_params();
+	dev_config_free(&cfg);
+	return UNIT_RESULT();
+}
