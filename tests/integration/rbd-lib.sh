@@ -48,14 +48,22 @@ rbd_used() {
 		sed -n 's/.*"used_size":\([0-9]*\).*/\1/p' | head -1
 }
 
-rbd_on_exit() {
-	rc=$?
-	cleanup_devices
+# Remove this test's images (their devices must be gone: an image with
+# watchers cannot be removed).
+rbd_remove_images() {
 	for img in $RBD_IMAGES; do
 		timeout 120 rbd snap purge "rbd/$img" >/dev/null 2>&1
 		timeout 120 rbd rm "rbd/$img" >/dev/null 2>&1
 	done
-	[ -n "${SCRATCH:-}" ] && rm -rf "$SCRATCH"
-	exit $rc
+	RBD_IMAGES=
+}
+
+# lib.sh's exit handler, with the images removed after the devices.
+rbd_on_exit() {
+	rc=$?
+	cleanup_test
+	rbd_remove_images
+	(exit $rc)
+	on_exit
 }
 trap rbd_on_exit EXIT
