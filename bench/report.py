@@ -13,6 +13,7 @@ CEILING = {
     "ublk-null-autozc": "nullblk",
     "ublk-loop": "kloop",
     "ublk-nbd": "knbd",
+    "ublk-rbd": "krbd",
 }
 CHART_TARGETS = ["ublk-null-copy", "ublk-null-zc", "ublk-null-autozc", "ublk-loop"]
 
@@ -48,13 +49,13 @@ def main(out):
             ratio = "%.2f" % (iops / med[(ceiling, workload)][0])
         elif target.startswith("scale-") and ("scale-q1", workload) in med:
             ratio = "%.2f" % (iops / med[("scale-q1", workload)][0])
-        elif target in ("nullblk", "kloop", "knbd"):
+        elif target in ("nullblk", "kloop", "knbd", "krbd"):
             ratio = "1.00"
         rows.append([workload, target, "%.0f" % iops, "%.1f" % bw, "%.0f" % p50,
                      "%.0f" % p99, ratio])
     order = {t: i for i, t in enumerate(["nullblk", "ublk-null-copy", "ublk-null-zc",
                                           "ublk-null-autozc", "kloop", "ublk-loop",
-                                          "knbd", "ublk-nbd"])}
+                                          "knbd", "ublk-nbd", "krbd", "ublk-rbd"])}
     rows.sort(key=lambda r: (r[1].startswith("scale-"), r[0], order.get(r[1], 99), r[1]))
 
     header = ["workload", "target", "IOPS", "MiB/s", "p50 us", "p99 us", "ratio"]
@@ -76,11 +77,14 @@ def main(out):
             f.write("- %s\n" % line)
         f.write("- ratio: IOPS of ublk-server / IOPS of the kernel's own driver for the "
                 "same workload (null_blk for null, loop with direct IO for loop, "
-                "nbd-client for nbd, both on one nbdkit memory export); "
+                "nbd-client for nbd, both on one nbdkit memory export, krbd for rbd); "
                 "scale-*: IOPS / scale-q1\n")
         if "QEMU" in " ".join(env):
             f.write("- software-emulated VM: absolute numbers are far below real "
                     "hardware; the ratios are what carries over\n")
+        rbd_note = os.path.join(out, "rbd.txt")
+        if os.path.exists(rbd_note):
+            f.write("- %s\n" % open(rbd_note).read().strip())
         if cost:
             f.write("- per IO, null target, 4k randread: io_uring_enter calls of the "
                     "server: %s at QD1, %s at QD32 (strace); user-space instructions: "
