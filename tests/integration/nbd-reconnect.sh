@@ -13,8 +13,11 @@ start_nbdkit file "$img"
 id=$(add_dev -t nbd -q 2 "$NBD_URI")
 dev=/dev/ublkb$id
 
+# Rate-limited so the run spans both kills however fast the machine is
+# (unlimited, a quiet host finished it in under 3 s): 2 x 200 IOPS of 16k
+# over 24 MiB a job is ~8 s of writes, then as long verifying.
 fio --name=reconnect --filename=$dev --ioengine=io_uring --direct=1 --rw=randwrite \
-	--bs=16k --iodepth=32 --numjobs=2 --offset_increment=32M --size=24M \
+	--bs=16k --iodepth=32 --numjobs=2 --offset_increment=32M --size=24M --rate_iops=200 \
 	--verify=crc32c --do_verify=1 --verify_fatal=1 --verify_state_save=0 \
 	--output-format=terse --terse-version=3 >$SCRATCH/fio.out 2>&1 &
 fpid=$!
