@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ublk-server plugin ABI, version 1.1 (1.0 plugins keep loading).
+ * ublk-server plugin ABI, version 1.2 (1.0 and 1.1 plugins keep loading).
  *
  * This is the only header a target plugin includes. A plugin is a shared
  * object (NAME.so in the plugin directory) that serves the block requests of
@@ -72,6 +72,13 @@
  *       Host: get_sqes (reservation, never split; deferral on a full ring),
  *       get_thread_sqe, next_queue_io, device_resized.
  *       Filters: struct ublk_filter, UBLK_REGISTER_FILTER.
+ *  1.2  Zoned devices: UBLK_CAP_ZONED, the zone operations (UBLK_OP_ZONE_*,
+ *       UBLK_OP_REPORT_ZONES), ublk_request.zone_append_sector, and the zone
+ *       geometry in ublk_device_params (zone_size ... max_zone_append_size).
+ *       Integrity (T10 PI / metadata): UBLK_CAP_INTEGRITY,
+ *       ublk_request.meta_buf/meta_length and the integrity profile in
+ *       ublk_device_params (metadata_size ... tag_size).
+ *       The simple API serves neither.
  *
  * Threads: ublk_complete(), ublk_get_sqe(), ublk_get_sqes(),
  * ublk_get_thread_sqe() and ublk_next_queue_io() must be called on the IO
@@ -92,7 +99,7 @@ extern "C" {
 #endif
 
 #define UBLK_PLUGIN_ABI_MAJOR	1
-#define UBLK_PLUGIN_ABI_MINOR	1
+#define UBLK_PLUGIN_ABI_MINOR	2
 
 /* Block operations a plugin is asked to do (ublk_request.op). */
 enum ublk_op {
@@ -101,6 +108,22 @@ enum ublk_op {
 	UBLK_OP_FLUSH = 2,
 	UBLK_OP_DISCARD = 3,
 	UBLK_OP_WRITE_ZEROES = 5,
+	/* 1.2, zoned devices only (UBLK_CAP_ZONED); values are the kernel's. */
+	UBLK_OP_ZONE_OPEN = 10,		/* explicitly open the zone at offset */
+	UBLK_OP_ZONE_CLOSE = 11,
+	UBLK_OP_ZONE_FINISH = 12,	/* write pointer to the zone's end */
+	UBLK_OP_ZONE_APPEND = 13,	/* write at the zone's write pointer; set
+					 * req->zone_append_sector before completing */
+	UBLK_OP_ZONE_RESET_ALL = 14,
+	UBLK_OP_ZONE_RESET = 15,	/* write pointer back to the zone start */
+	/*
+	 * Fill req->buf (always UBLK_DATA_BUFFER) with up to
+	 * req->length / sizeof(struct blk_zone) entries of struct blk_zone
+	 * (<linux/blkzoned.h>, sectors of 512 bytes) describing the zones from
+	 * the one at req->offset on; complete with the bytes filled (0: no
+	 * zone at or after offset).
+	 */
+	UBLK_OP_REPORT_ZONES = 18,
 };
 
 /* ublk_request.flags */
@@ -131,6 +154,14 @@ enum ublk_data_mode {
  */
 #define UBLK_CAP_ZERO_COPY	(1U << 0)	/* handles UBLK_DATA_FIXED */
 #define UBLK_CAP_NO_DATA	(1U << 1)	/* never reads or writes request data */
+#define UBLK_CAP_ZONED		(1U << 2)	/* 1.2: serves the zone operations */
+#define UBLK_CAP_INTEGRITY	(1U << 3)	/* 1.2: stores req->meta_buf with the data */
+/*
+ * For a filter, ZONED and INTEGRITY mean "I pass these requests (and the
+ * metadata) through untouched"; a filter without them clears them for the
+ * device, and the host then refuses a zoned or integrity configuration at
+ * add time.
+ */
 
 /* ublk_plugin.flags, ublk_filter.flags (1.1) */
 #define UBLK_PLUGIN_OWN_PRIV	(1U << 0)	/* I initialise req->priv myself: don't zero it */
@@ -163,6 +194,17 @@ struct ublk_request {
 	void *priv;		/* request_priv_size bytes of this layer; zeroed per
 				 * request unless UBLK_PLUGIN_OWN_PRIV */
 	uint32_t thread_index;	/* which IO thread runs this request */
+	/* --- 1.2 (read these only if struct_size covers them) --- */
+	/*
+	 * Integrity devices (params->metadata_size != 0): the protection
+	 * information of a READ/WRITE, metadata_size bytes per logical block,
+	 * in plain memory. WRITE: store it with the data. READ: fill it with
+	 * what was stored. NULL/0 on other devices and other operations.
+	 */
+	uint32_t meta_length;
+	void *meta_buf;
+	/* ZONE_APPEND: the plugin sets the 512-byte sector the data landed at. */
+	uint64_t zone_append_sector;
 };
 /*
  * In a stack of layers (filters over a target, see struct ublk_filter) every
@@ -200,6 +242,26 @@ struct ublk_device_params {
 	uint32_t caps;			/* UBLK_CAP_* of this device: pre-filled with the
 					 * plugin's caps (for a filter: with what the layer
 					 * below reported); open() may clear bits */
+	/*
+	 * 1.2, zoned devices (a plugin with UBLK_CAP_ZONED sets zone_size in
+	 * open(); 0 means not zoned). Host-managed zones: every zone is
+	 * zone_size bytes (a power of two) except perhaps the last; writes are
+	 * sequential within a sequential zone. 0 for the max_* means no limit.
+	 */
+	uint32_t zone_size;
+	uint32_t max_open_zones;
+	uint32_t max_active_zones;
+	uint32_t max_zone_append_size;	/* bytes; 0: max_io_size */
+	/*
+	 * 1.2, integrity (pre-filled by the host from the user's configuration,
+	 * read-only for the plugin; metadata_size 0 means none). A plugin that
+	 * cannot store metadata_size bytes per block fails open().
+	 */
+	uint32_t metadata_size;		/* bytes of metadata per logical block */
+	uint8_t pi_offset;		/* where the PI tuple starts in it */
+	uint8_t csum_type;		/* the kernel's LBMD_PI_CSUM_* (0: none) */
+	uint8_t tag_size;		/* bytes of application tag space */
+	uint8_t integrity_flags;	/* the kernel's LBMD_PI_CAP_* bits */
 };
 
 /* How many bytes of a struct both sides know. */

@@ -18,8 +18,8 @@ expect_line() {
 	fi
 }
 
-expect_line '^slow_parallel +1\.1 +simple +parallel +test: pread sleeps'
-expect_line '^slow_serial +1\.1 +simple +serialize_all '
+expect_line '^slow_parallel +1\.2 +simple +parallel +test: pread sleeps'
+expect_line '^slow_serial +1\.2 +simple +serialize_all '
 expect_line '^abi10_mem +1\.0 +async +- +test: ABI 1\.0 memory disk'
 expect_line '^future_abi +1\.[0-9]+ +async '
 expect_line "^both_apis +- +broken +- +plugin $tp/both_apis\.so gives both queue_io and pread/pwrite"
