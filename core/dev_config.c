@@ -55,6 +55,7 @@ void dev_config_free(struct dev_config *cfg)
 		free(cfg->plugin_keys[i].origin);
 	}
 	free(cfg->plugin_keys);
+	integrity_config_free(&cfg->integrity);
 	dev_config_init(cfg);
 }
 
@@ -323,9 +324,13 @@ int dev_config_set(struct dev_config *cfg, const char *key, const char *value,
 {
 	struct config_kv *kv;
 	int core = find_core_key(key);
+	int ret;
 
 	if (core >= 0)
 		return set_core_key(cfg, core, value, origin);
+	ret = integrity_config_set(&cfg->integrity, key, value, origin);
+	if (ret)
+		return ret < 0 ? -1 : 0;
 
 	kv = realloc(cfg->plugin_keys, (cfg->nr_plugin_keys + 1) * sizeof(*kv));
 	if (!kv) {
@@ -380,6 +385,8 @@ int dev_config_validate(const struct dev_config *cfg)
 			  dev_config_origin(cfg, KEY_PHYSICAL_BLOCK_SIZE));
 		return -1;
 	}
+	if (integrity_config_validate(cfg))
+		return -1;
 	return 0;
 }
 
@@ -403,6 +410,7 @@ int dev_config_equal(const struct dev_config *a, const struct dev_config *b)
 	    a->logical_block_size != b->logical_block_size ||
 	    a->physical_block_size != b->physical_block_size ||
 	    a->max_io_size != b->max_io_size ||
+	    !integrity_config_equal(&a->integrity, &b->integrity) ||
 	    a->nr_plugin_keys != b->nr_plugin_keys || a->nr_filters != b->nr_filters)
 		return 0;
 	for (i = 0; i < a->nr_filters; i++)

@@ -13,6 +13,8 @@
 
 #include <stdint.h>
 
+#include "integrity.h"
+
 #define MAX_QUEUES		32
 #define MAX_DEPTH		1024
 #define MAX_THREADS		64
@@ -78,6 +80,7 @@ struct dev_config {
 	char *key_origin[NR_CORE_KEYS];	/* NULL: default value */
 	struct config_kv *plugin_keys;
 	unsigned int nr_plugin_keys;
+	struct integrity_config integrity;	/* metadata_size ... (integrity.h) */
 };
 
 void dev_config_init(struct dev_config *cfg);

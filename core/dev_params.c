@@ -50,6 +50,16 @@ void build_params(const struct ublk_device_params *p, uint32_t max_io_buf_bytes,
 		kp->discard.max_write_zeroes_sectors = p->max_write_zeroes_size >> 9;
 		kp->discard.max_discard_segments = 1;
 	}
+	/* One protection interval per logical block, as kublk. */
+	if (p->metadata_size) {
+		kp->types |= UBLK_PARAM_TYPE_INTEGRITY;
+		kp->integrity.flags = p->integrity_flags;
+		kp->integrity.interval_exp = kp->basic.logical_bs_shift;
+		kp->integrity.metadata_size = (__u8)p->metadata_size;
+		kp->integrity.pi_offset = p->pi_offset;
+		kp->integrity.csum_type = p->csum_type;
+		kp->integrity.tag_size = p->tag_size;
+	}
 }
 
 /* A feature the user asked for must be one the running kernel has. */
@@ -100,7 +110,20 @@ int choose_flags(const struct dev_config *cfg, __u64 kernel_features, uint32_t c
 		f |= UBLK_F_BATCH_IO;
 		out->batch = 1;
 	}
-	if (cfg->zero_copy) {
+	if (cfg->integrity.metadata_size) {
+		/* Metadata moves only by user copy: it wins over any default data path. */
+		const char *origin = cfg->integrity.origin;
+
+		if (!(caps & UBLK_CAP_INTEGRITY)) {
+			log_error("%s: the device's layers do not carry integrity metadata", origin);
+			return -1;
+		}
+		f |= UBLK_F_USER_COPY | UBLK_F_INTEGRITY;
+		if (require_feature(kernel_features, UBLK_F_INTEGRITY, "metadata_size", origin) ||
+		    require_feature(kernel_features, UBLK_F_USER_COPY, "metadata_size", origin))
+			return -1;
+		out->data_path = DATA_USER_COPY;
+	} else if (cfg->zero_copy) {
 		const char *origin = dev_config_origin(cfg, KEY_ZERO_COPY);
 
 		if (!(caps & (UBLK_CAP_ZERO_COPY | UBLK_CAP_NO_DATA))) {

@@ -37,6 +37,7 @@ void queues_free(struct device *dev)
 			for (tag = 0; tag < dev->info.queue_depth; tag++) {
 				free(queue->ios[tag].buf);
 				free(queue->ios[tag].priv);
+				free(queue->ios[tag].meta);
 			}
 			free(queue->ios);
 		}
@@ -92,6 +93,10 @@ int queues_init(struct device *dev)
 					goto err_nomem;
 				io->req.buf = io->buf;
 			}
+			if (dev->params.metadata_size &&
+			    !(io->meta = malloc(integrity_meta_bytes(&dev->params,
+							       dev->info.max_io_buf_bytes))))
+				goto err_nomem;
 		}
 	}
 	return 0;

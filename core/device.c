@@ -11,6 +11,7 @@
 #include "dev_params.h"
 #include "dev_queues.h"
 #include "device_resize.h"
+#include "integrity.h"
 #include "io_internal.h"
 #include "log.h"
 #include "process.h"
@@ -79,12 +80,15 @@ int device_open_target(struct device *dev)
 	p->max_io_size = cfg->max_io_size ? cfg->max_io_size : DEFAULT_MAX_IO_SIZE;
 	if (cfg->read_only)
 		p->attrs |= UBLK_DEV_READ_ONLY;
+	integrity_fill_params(&cfg->integrity, p);
 
 	if (layers_open(dev, p))
 		return -1;
 	/* The user's read_only wins over what the plugin said. */
 	if (cfg->read_only)
 		p->attrs |= UBLK_DEV_READ_ONLY;
+	/* The integrity profile is the user's: read-only for the layers. */
+	integrity_fill_params(&cfg->integrity, p);
 
 	if (!is_pow2(p->logical_block_size) || p->logical_block_size < 512 ||
 	    p->logical_block_size > 4096 || !is_pow2(p->physical_block_size) ||
@@ -130,6 +134,8 @@ static int device_choose_flags(struct device *dev)
 	struct flag_choice c;
 	char refusal[256];
 
+	if (integrity_check_layers(dev))
+		return -1;
 	zero_copy_refusal(dev, refusal, sizeof(refusal));
 	if (choose_flags(dev->cfg, dev->kernel_features, dev->caps, refusal, &c))
 		return -1;

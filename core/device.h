@@ -57,6 +57,7 @@ struct io_slot {
 	int deferred_arg;
 	struct io_slot *next_deferred;
 	uint64_t start_ns;		/* fetch CQE time, for the latency histogram (stats.h) */
+	void *meta;			/* integrity metadata (params.metadata_size) */
 };
 
 struct queue_map {

@@ -146,6 +146,24 @@ static inline __u64 user_copy_offset(const struct io_slot *io)
 }
 
 /*
+ * A request's integrity metadata, in (WRITE) or out (READ): a memory copy at
+ * the user copy offset with UBLKSRV_IO_INTEGRITY_FLAG, counted in bytes of
+ * metadata. 0, or -1 after a log line.
+ */
+static int meta_copy(struct io_slot *io, int out, uint32_t len)
+{
+	__u64 off = user_copy_offset(io) | UBLKSRV_IO_INTEGRITY_FLAG;
+	ssize_t n = out ? pwrite(io->dev->cdev_fd, io->meta, len, (off_t)off) :
+			  pread(io->dev->cdev_fd, io->meta, len, (off_t)off);
+
+	if (n == (ssize_t)len)
+		return 0;
+	log_error("dev %d queue %u tag %u: metadata copy %s: %s", io->dev->dev_id,
+		  io->req.q_id, io->req.tag, out ? "out" : "in", n < 0 ? strerror(errno) : "short");
+	return -1;
+}
+
+/*
  * The result goes back to the kernel: unregister the buffer and commit as one
  * reservation (a hard link is never split), or wait for room; never fail.
  */
@@ -185,6 +203,9 @@ static void io_commit(struct io_slot *io, int result)
 			result = -EIO;
 		}
 	}
+	if (req->meta_length && req->op == UBLK_OP_READ && result > 0 &&
+	    meta_copy(io, 1, integrity_meta_bytes(&dev->params, (uint32_t)result)))
+		result = -EIO;
 	stats_io_done(io, result);
 	dev->cmd->commit(io, result, n ? sqe[n - 1] : NULL);
 }
@@ -246,6 +267,10 @@ static void io_start_data(struct io_slot *io)
 			return;
 		}
 	}
+	if (req->meta_length && op == UBLK_OP_WRITE && meta_copy(io, 0, req->meta_length)) {
+		io_commit(io, -EIO);
+		return;
+	}
 	io_dispatch(io);
 }
 
@@ -267,6 +292,14 @@ static void io_start(struct io_slot *io)
 		req->flags |= UBLK_REQ_NOUNMAP;
 	req->offset = (uint64_t)iod->start_sector << 9;
 	req->length = iod->nr_sectors << 9;
+	/* Metadata rides with the data of a READ/WRITE that carries it. */
+	req->meta_length = 0;
+	req->meta_buf = NULL;
+	if ((iod->op_flags & UBLK_IO_F_INTEGRITY) &&
+	    (op == UBLK_IO_OP_READ || op == UBLK_IO_OP_WRITE) && io->meta) {
+		req->meta_length = integrity_meta_bytes(&dev->params, req->length);
+		req->meta_buf = io->meta;
+	}
 	io->flags &= ~(IO_SQE_STARVED | IO_NEED_REG_BUF);
 	if (iod->op_flags & UBLK_IO_F_NEED_REG_BUF)
 		io->flags |= IO_NEED_REG_BUF;

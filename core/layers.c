@@ -347,6 +347,10 @@ int layers_open(struct device *dev, struct ublk_device_params *params)
 		/* A filter that touches data stops zero copy (and no-data) below it. */
 		if (l->kind == LAYER_FILTER && !(l->caps & UBLK_CAP_ZERO_COPY))
 			params->caps &= ~(UBLK_CAP_ZERO_COPY | UBLK_CAP_NO_DATA);
+		/* Metadata passes only a filter that says so; the simple API has none. */
+		if ((l->kind == LAYER_FILTER && !(l->caps & UBLK_CAP_INTEGRITY)) ||
+		    l->kind == LAYER_SIMPLE)
+			params->caps &= ~UBLK_CAP_INTEGRITY;
 	}
 	dev->caps = params->caps;
 	layout_priv(dev);

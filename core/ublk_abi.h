@@ -126,6 +126,8 @@ struct ublk_batch_io {
 #define UBLK_TAG_BITS			16
 #define UBLK_QID_OFF			(UBLK_TAG_OFF + UBLK_TAG_BITS)
 #define UBLK_QID_BITS			12
+/* INTEGRITY: OR'ed into the user copy offset to reach the request's metadata. */
+#define UBLKSRV_IO_INTEGRITY_FLAG	(1ULL << 62)
 
 /* Feature flags: dev_info.flags and the GET_FEATURES answer. */
 #define UBLK_F_SUPPORT_ZERO_COPY	(1ULL << 0)
@@ -189,6 +191,7 @@ struct ublksrv_ctrl_dev_info {
 #define UBLK_IO_F_NOUNMAP		(1U << 15)
 #define UBLK_IO_F_SWAP			(1U << 16)
 #define UBLK_IO_F_NEED_REG_BUF		(1U << 17)
+#define UBLK_IO_F_INTEGRITY		(1U << 18)	/* the request carries metadata */
 
 /* One per tag, in the read-only area mmapped from /dev/ublkcN. */
 struct ublksrv_io_desc {
@@ -276,6 +279,16 @@ struct ublk_param_integrity {
 	__u8 tag_size;
 	__u8 pad[5];
 };
+
+/* ublk_param_integrity.flags and csum_type: <linux/fs.h> of Linux 6.16+. */
+#ifndef LBMD_PI_CAP_INTEGRITY
+#define LBMD_PI_CAP_INTEGRITY		(1 << 0)
+#define LBMD_PI_CAP_REFTAG		(1 << 1)
+#define LBMD_PI_CSUM_NONE		0
+#define LBMD_PI_CSUM_IP			1
+#define LBMD_PI_CSUM_CRC16_T10DIF	2
+#define LBMD_PI_CSUM_CRC64_NVME		4
+#endif
 
 #define UBLK_PARAM_TYPE_BASIC		(1 << 0)
 #define UBLK_PARAM_TYPE_DISCARD		(1 << 1)

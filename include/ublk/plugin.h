@@ -160,7 +160,7 @@ enum ublk_data_mode {
  * For a filter, ZONED and INTEGRITY mean "I pass these requests (and the
  * metadata) through untouched"; a filter without them clears them for the
  * device, and the host then refuses a zoned or integrity configuration at
- * add time.
+ * add time. A simple-API target never has INTEGRITY (the host clears it).
  */
 
 /* ublk_plugin.flags, ublk_filter.flags (1.1) */
@@ -200,6 +200,20 @@ struct ublk_request {
 	 * information of a READ/WRITE, metadata_size bytes per logical block,
 	 * in plain memory. WRITE: store it with the data. READ: fill it with
 	 * what was stored. NULL/0 on other devices and other operations.
+	 *
+	 * meta_length is length / logical_block_size * metadata_size: block i
+	 * of the request owns bytes [i * metadata_size, (i + 1) *
+	 * metadata_size), the PI tuple at pi_offset within them (T10 DIF:
+	 * guard, application tag, reference tag, big endian). The host copies
+	 * it from the kernel before queue_io (WRITE) and to the kernel after
+	 * completion (READ: as many blocks as the result covers), so a plugin
+	 * only stores and loads bytes; it never computes or checks tags (the
+	 * block layer or the application does). A READ must fill every byte:
+	 * for blocks never written, all 0xff bytes (the T10 escape: "no
+	 * protection information") pass every verification. A request that
+	 * carries no metadata (the kernel attached none) has meta_length 0
+	 * even on an integrity device. The buffer lives until the request
+	 * completes; filters with UBLK_CAP_INTEGRITY must not touch it.
 	 */
 	uint32_t meta_length;
 	void *meta_buf;
@@ -255,13 +269,23 @@ struct ublk_device_params {
 	/*
 	 * 1.2, integrity (pre-filled by the host from the user's configuration,
 	 * read-only for the plugin; metadata_size 0 means none). A plugin that
-	 * cannot store metadata_size bytes per block fails open().
+	 * cannot store metadata_size bytes per block fails open(). Only
+	 * metadata_size matters for storing the metadata (the protection
+	 * interval is the logical block); the rest describes the profile the
+	 * kernel checks (`--csum_type`, `--pi_offset`, ...) and is given for
+	 * plugins that want to inspect tags. The host refuses the
+	 * configuration unless every layer has UBLK_CAP_INTEGRITY, and always
+	 * uses user copy for such a device: req->data_mode is BUFFER.
 	 */
-	uint32_t metadata_size;		/* bytes of metadata per logical block */
+	uint32_t metadata_size;		/* bytes of metadata per logical block, 1-255 */
 	uint8_t pi_offset;		/* where the PI tuple starts in it */
-	uint8_t csum_type;		/* the kernel's LBMD_PI_CSUM_* (0: none) */
+	uint8_t csum_type;		/* the kernel's LBMD_PI_CSUM_*: 0 none (opaque
+					 * metadata), 1 IP, 2 CRC16 T10 DIF (8-byte
+					 * tuple), 4 CRC64 NVMe (16-byte tuple) */
 	uint8_t tag_size;		/* bytes of application tag space */
-	uint8_t integrity_flags;	/* the kernel's LBMD_PI_CAP_* bits */
+	uint8_t integrity_flags;	/* the kernel's LBMD_PI_CAP_* bits: 1 the device
+					 * stores PI (integrity_capable), 2 reference
+					 * tags are checked (integrity_reftag) */
 };
 
 /* How many bytes of a struct both sides know. */

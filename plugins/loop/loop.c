@@ -6,6 +6,11 @@
  * READ_FIXED/WRITE_FIXED in zero copy), FSYNC(DATASYNC) for FLUSH, FALLOCATE
  * for DISCARD and WRITE_ZEROES. Short transfers are resubmitted for the rest.
  * O_DIRECT unless direct_io=off or the file system refuses it.
+ *
+ * Integrity devices (metadata_size): each READ/WRITE also reads/writes its
+ * metadata in the sidecar file (meta_file.h) with a second SQE; the request
+ * completes when both are done. DISCARD and WRITE_ZEROES are not offered
+ * then (they would leave stale tags): the block layer writes zeroes instead.
  */
 #include <fcntl.h>
 #include <inttypes.h>
@@ -22,6 +27,7 @@
 #include <ublk/plugin.h>
 
 #include "common/backing.h"
+#include "meta_file.h"
 
 /* Largest WRITE_ZEROES / DISCARD we advertise: 4 GiB - 512. */
 #define LOOP_MAX_FALLOC ((UINT32_MAX >> 9) << 9)
@@ -35,9 +41,10 @@ struct loop_dev {
 	int can_punch;		/* FALLOC_FL_PUNCH_HOLE works */
 	int can_zero_range;	/* FALLOC_FL_ZERO_RANGE works */
 	uint64_t dev_size;
+	struct meta_file meta;	/* integrity devices only */
 };
 
-/* Per request: how far a READ/WRITE got, how many SQEs are out. */
+/* Per request: how far a READ/WRITE got, how many SQEs are out, the first error. */
 struct loop_req {
 	uint32_t done;
 	uint32_t pending;
@@ -49,6 +56,7 @@ enum {
 	LOOP_CK_RW = 1,
 	LOOP_CK_FSYNC,
 	LOOP_CK_FALLOC,		/* a fallocate (both halves of punch + allocate) */
+	LOOP_CK_META,		/* a READ/WRITE's metadata in the meta file */
 };
 
 static int loop_create(void **handle)
@@ -60,6 +68,7 @@ static int loop_create(void **handle)
 		return -1;
 	}
 	backing_init(&d->file);
+	meta_file_init(&d->meta);
 	d->direct_io = 1;
 	*handle = d;
 	return 0;
@@ -70,12 +79,13 @@ static int loop_config(void *handle, const char *key, const char *value)
 	struct loop_dev *d = handle;
 
 	if (!strcmp(key, "file")) {
-		if (d->file.path) {
-			ublk_error("only one backing file, got '%s' and '%s'", d->file.path, value);
-			return -1;
-		}
+		/* kublk: the second backing file of an integrity device holds its metadata. */
+		if (d->file.path)
+			return meta_file_set_path(&d->meta, value);
 		return backing_set_path(&d->file, value);
 	}
+	if (!strcmp(key, "meta_file"))
+		return meta_file_set_path(&d->meta, value);
 	if (!strcmp(key, "offset")) {
 		if (ublk_parse_size(value, &d->offset)) {
 			ublk_error("offset: '%s' is not a size (e.g. 1M)", value);
@@ -100,7 +110,9 @@ static int loop_config(void *handle, const char *key, const char *value)
 	"file=PATH       backing regular file or block device (or a positional argument)\n" \
 	"offset=SIZE     where the device starts in the file (default 0)\n" \
 	"size=SIZE       device size (default: the rest of the file)\n" \
-	"direct_io=BOOL  O_DIRECT on the backing file (default on)\n"
+	"direct_io=BOOL  O_DIRECT on the backing file (default on)\n" \
+	"meta_file=PATH  integrity metadata (metadata_size): metadata_size bytes per block\n" \
+	"                (or a second positional file); created and extended as needed\n"
 
 static int loop_config_complete(void *handle)
 {
@@ -211,7 +223,21 @@ static int loop_open(void *handle, struct ublk_device_params *params)
 		}
 	}
 
-	probe_fallocate(d, file_size);
+	if (params->metadata_size) {
+		if (!d->meta.path) {
+			ublk_error("integrity (metadata_size) needs a file for the metadata: meta_file=PATH or a second file");
+			return -1;
+		}
+		if (meta_file_open(&d->meta, d->dev_size, lbs, params->metadata_size,
+				   d->read_only))
+			return -1;
+	} else if (d->meta.path) {
+		ublk_error("'%s': a metadata file is for integrity devices (metadata_size); one backing file otherwise",
+			   d->meta.path);
+		return -1;
+	} else {
+		probe_fallocate(d, file_size);
+	}
 	params->size = d->dev_size;
 	params->attrs |= UBLK_DEV_VOLATILE_CACHE | UBLK_DEV_FUA;
 	if (d->read_only)
@@ -229,8 +255,8 @@ static int loop_open(void *handle, struct ublk_device_params *params)
 	return 0;
 }
 
-/* Issue (the rest of) a READ/WRITE. */
-static void loop_submit_rw(struct ublk_request *req)
+/* Issue (the rest of) a READ/WRITE: 0, or -EAGAIN with no SQE. */
+static int loop_submit_rw(struct ublk_request *req)
 {
 	struct loop_dev *d = req->handle;
 	struct loop_req *lr = req->priv;
@@ -239,10 +265,8 @@ static void loop_submit_rw(struct ublk_request *req)
 	uint64_t off = d->offset + req->offset + lr->done;
 	int write = req->op == UBLK_OP_WRITE;
 
-	if (!sqe) {
-		ublk_complete(req, -EAGAIN);
-		return;
-	}
+	if (!sqe)
+		return -EAGAIN;
 	if (req->data_mode == UBLK_DATA_FIXED) {
 		/* addr: offset within the registered request buffer. */
 		void *addr = (void *)(uintptr_t)lr->done;
@@ -262,6 +286,37 @@ static void loop_submit_rw(struct ublk_request *req)
 	if (write && (req->flags & UBLK_REQ_FUA))
 		sqe->rw_flags = RWF_DSYNC;
 	lr->pending++;
+	return 0;
+}
+
+/* The metadata of a READ/WRITE, in one SQE on the meta file. */
+static int loop_submit_meta(struct ublk_request *req)
+{
+	struct loop_dev *d = req->handle;
+	struct loop_req *lr = req->priv;
+	struct io_uring_sqe *sqe = ublk_get_sqe(req, LOOP_CK_META);
+	uint64_t off = meta_file_offset(&d->meta, req->offset);
+
+	if (!sqe)
+		return -EAGAIN;
+	if (req->op == UBLK_OP_WRITE) {
+		io_uring_prep_write(sqe, d->meta.fd, req->meta_buf, req->meta_length, off);
+		if (req->flags & UBLK_REQ_FUA)
+			sqe->rw_flags = RWF_DSYNC;
+	} else {
+		io_uring_prep_read(sqe, d->meta.fd, req->meta_buf, req->meta_length, off);
+	}
+	lr->pending++;
+	return 0;
+}
+
+/* Finish a request once its last SQE is back. */
+static void loop_finish(struct ublk_request *req, int result)
+{
+	struct loop_req *lr = req->priv;
+
+	if (!lr->pending)
+		ublk_complete(req, lr->error ? lr->error : result);
 }
 
 static void loop_prep_falloc(struct ublk_request *req, struct io_uring_sqe *sqe, int mode)
@@ -318,7 +373,13 @@ static void loop_queue_io(struct ublk_request *req)
 			ublk_complete(req, 0);
 			return;
 		}
-		loop_submit_rw(req);
+		if (loop_submit_rw(req)) {
+			ublk_complete(req, -EAGAIN);
+			return;
+		}
+		/* No room for the metadata: the host runs the request again. */
+		if (req->meta_length && loop_submit_meta(req))
+			lr->error = -EAGAIN;
 		return;
 	case UBLK_OP_FLUSH:
 		sqe = ublk_get_sqe(req, LOOP_CK_FSYNC);
@@ -328,6 +389,15 @@ static void loop_queue_io(struct ublk_request *req)
 		}
 		io_uring_prep_fsync(sqe, d->file.fd, IORING_FSYNC_DATASYNC);
 		lr->pending++;
+		if (d->meta.fd >= 0) {
+			sqe = ublk_get_sqe(req, LOOP_CK_FSYNC);
+			if (!sqe) {
+				lr->error = -EAGAIN;
+				return;
+			}
+			io_uring_prep_fsync(sqe, d->meta.fd, IORING_FSYNC_DATASYNC);
+			lr->pending++;
+		}
 		return;
 	case UBLK_OP_DISCARD:
 		if (!d->can_punch)
@@ -365,16 +435,28 @@ static void loop_io_done(struct ublk_request *req, uint32_t cookie, int res)
 	struct loop_req *lr = req->priv;
 
 	lr->pending--;
+	if (cookie == LOOP_CK_META) {
+		/* Sized at open: short only if the meta file shrank under us. */
+		if (res != (int)req->meta_length && !lr->error) {
+			ublk_log(UBLK_LOG_WARN, "loop: metadata %s at %" PRIu64 ": %s",
+				 req->op == UBLK_OP_READ ? "read" : "write", req->offset,
+				 res < 0 ? strerror(-res) : "short");
+			lr->error = res < 0 ? res : -EIO;
+		}
+		loop_finish(req, (int)req->length);
+		return;
+	}
 	if (cookie != LOOP_CK_RW) {
 		/* FSYNC / FALLOCATE: 0 or -errno; the first error wins. */
 		if (res < 0 && !lr->error)
 			lr->error = res;
-		if (!lr->pending)
-			ublk_complete(req, lr->error ? lr->error : 0);
+		loop_finish(req, 0);
 		return;
 	}
 	if (res < 0) {
-		ublk_complete(req, res);
+		if (!lr->error)
+			lr->error = res;
+		loop_finish(req, res);
 		return;
 	}
 	if (res == 0) {
@@ -382,14 +464,15 @@ static void loop_io_done(struct ublk_request *req, uint32_t cookie, int res)
 		ublk_log(UBLK_LOG_WARN, "loop: %s at %" PRIu64 ": unexpected end of file",
 			 req->op == UBLK_OP_READ ? "read" : "write",
 			 req->offset + lr->done);
-		ublk_complete(req, -EIO);
+		if (!lr->error)
+			lr->error = -EIO;
+		loop_finish(req, -EIO);
 		return;
 	}
 	lr->done += (uint32_t)res;
-	if (lr->done >= req->length)
-		ublk_complete(req, (int)req->length);
-	else
-		loop_submit_rw(req);
+	if (lr->done < req->length && !lr->error && loop_submit_rw(req))
+		lr->error = -EAGAIN;
+	loop_finish(req, (int)req->length);
 }
 
 static void loop_close(void *handle)
@@ -397,10 +480,12 @@ static void loop_close(void *handle)
 	struct loop_dev *d = handle;
 
 	backing_close(&d->file);
+	meta_file_close(&d->meta);
 	free(d);
 }
 
-static const char *const loop_config_keys[] = { "file", "offset", "size", "direct_io", NULL };
+static const char *const loop_config_keys[] = { "file", "offset", "size", "direct_io",
+						"meta_file", NULL };
 
 static const struct ublk_plugin loop_plugin = {
 	UBLK_PLUGIN_HEADER,
@@ -410,7 +495,7 @@ static const struct ublk_plugin loop_plugin = {
 	.version = PACKAGE_VERSION,
 	.description = "a device backed by a file or a block device",
 	.config_help = loop_config_help,
-	.caps = UBLK_CAP_ZERO_COPY,
+	.caps = UBLK_CAP_ZERO_COPY | UBLK_CAP_INTEGRITY,
 	.request_priv_size = sizeof(struct loop_req),
 	.create = loop_create,
 	.config = loop_config,

@@ -2,6 +2,12 @@
 /*
  * null: a device of any size that stores nothing. Writes succeed, reads
  * return whatever the buffer held. Its value is measuring the server itself.
+ *
+ * Integrity devices (metadata_size): written metadata is dropped too, and a
+ * READ's metadata is all 0xff bytes. That is the T10 PI escape (application
+ * tag 0xffff, reference tag all ones): "no protection information here",
+ * which the block layer's read_verify skips for every csum_type, so reads
+ * succeed, as they do from an NVMe namespace's deallocated blocks.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +66,8 @@ static int null_open(void *handle, struct ublk_device_params *params)
 
 static void null_queue_io(struct ublk_request *req)
 {
+	if (req->op == UBLK_OP_READ && req->meta_length)
+		memset(req->meta_buf, 0xff, req->meta_length);
 	ublk_complete(req, req->op == UBLK_OP_FLUSH ? 0 : (int)req->length);
 }
 
@@ -78,7 +86,7 @@ static const struct ublk_plugin null_plugin = {
 	.version = PACKAGE_VERSION,
 	.description = "discards writes, reads return unspecified data",
 	.config_help = null_config_help,
-	.caps = UBLK_CAP_NO_DATA,
+	.caps = UBLK_CAP_NO_DATA | UBLK_CAP_INTEGRITY,
 	.create = null_create,
 	.config = null_config,
 	.open = null_open,

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The man pages render without a warning, and ublk-server.ini(5) documents
-# every core key that core/dev_config.c knows.
+# every core key that core/dev_config.c and core/integrity.c know.
 set -u
 src=$abs_top_srcdir
 fails=0
@@ -16,7 +16,7 @@ for page in ublk-server.8 ublk-server.ini.5 ublk-plugin.3; do
 	fi
 done
 
-keys=$(sed -n 's/^[[:space:]]*\[KEY_[A-Z_]*\] = "\([a-z_]*\)",$/\1/p' "$src/core/dev_config.c")
+keys=$(sed -n 's/^[[:space:]]*\[KEY_[A-Z_]*\] = "\([a-z_]*\)",$/\1/p' "$src/core/dev_config.c" "$src/core/integrity.c")
 [ -n "$keys" ] || { echo "FAIL: no core key found in core/dev_config.c"; exit 1; }
 for k in $keys workers plugin_dir log_level run_dir; do
 	if grep -q "^\.BI $k " "$src/man/ublk-server.ini.5"; then

@@ -112,6 +112,67 @@ static void test_flags(void)
 	}
 }
 
+/* Integrity: keys, the kernel's rules said early, user copy whatever else. */
+static void test_integrity(void)
+{
+	struct flag_choice c;
+	struct ublk_device_params p;
+	struct ublk_params kp;
+	static const char *const pi[] = { "metadata_size", "64", "pi_offset", "56",
+					  "csum_type", "t10dif", "integrity_reftag", "1",
+					  "integrity_capable", "on", "tag_size", "2", NULL };
+
+	make_cfg(pi);
+	CHECK(cfg.integrity.metadata_size == 64 && cfg.integrity.pi_offset == 56 &&
+	      cfg.integrity.csum_type == LBMD_PI_CSUM_CRC16_T10DIF && cfg.integrity.tag_size == 2 &&
+	      cfg.integrity.flags == (LBMD_PI_CAP_INTEGRITY | LBMD_PI_CAP_REFTAG));
+	cfg.target = strdup("null");
+	CHECK(dev_config_validate(&cfg) == 0);
+	/* User copy and INTEGRITY, never asked for. */
+	CHECK(choose(pi, ALL_FEATURES | UBLK_F_INTEGRITY, UBLK_CAP_INTEGRITY, &c) == 0);
+	CHECK(c.flags == (UBLK_F_USER_COPY | UBLK_F_INTEGRITY) && c.data_path == DATA_USER_COPY);
+	/* A kernel without INTEGRITY, a stack without the capability: refused. */
+	CHECK(choose(pi, ALL_FEATURES, UBLK_CAP_INTEGRITY, &c) == -1);
+	CHECK(choose(pi, ALL_FEATURES | UBLK_F_INTEGRITY, UBLK_CAP_NO_DATA, &c) == -1);
+	{
+		static const char *const bad[][5] = {
+			{ "csum_type", "ip", NULL },			/* no metadata_size */
+			{ "metadata_size", "8", "pi_offset", "1", NULL },	/* tuple does not fit */
+			{ "metadata_size", "8", "integrity_reftag", "1", NULL },	/* no csum */
+			{ "metadata_size", "8", "zero_copy", "on", NULL },
+			{ "metadata_size", "8", "get_data", "1", NULL },
+		};
+		unsigned int i;
+
+		/* pi_offset 1 with t10dif: 1 + 8 > 8. */
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			make_cfg(bad[i]);
+			if (i == 1)
+				CHECK(dev_config_set(&cfg, "csum_type", "t10dif", "test") == 0);
+			cfg.target = strdup("null");
+			CHECK(dev_config_validate(&cfg) == -1);
+		}
+	}
+	CHECK(dev_config_set(&cfg, "metadata_size", "256", "test") == -1);
+	CHECK(dev_config_set(&cfg, "csum_type", "crc32", "test") == -1);
+
+	/* The kernel's parameter block: one interval per logical block. */
+	memset(&p, 0, sizeof(p));
+	p.size = 1ULL << 30;
+	p.logical_block_size = 4096;
+	p.physical_block_size = 4096;
+	p.max_io_size = 1U << 20;
+	p.metadata_size = 16;
+	p.csum_type = LBMD_PI_CSUM_CRC64_NVME;
+	p.tag_size = 8;
+	p.integrity_flags = LBMD_PI_CAP_INTEGRITY;
+	build_params(&p, 1U << 20, &kp);
+	CHECK(kp.types == (UBLK_PARAM_TYPE_BASIC | UBLK_PARAM_TYPE_INTEGRITY));
+	CHECK(kp.integrity.interval_exp == 12 && kp.integrity.metadata_size == 16 &&
+	      kp.integrity.csum_type == LBMD_PI_CSUM_CRC64_NVME && kp.integrity.tag_size == 8 &&
+	      kp.integrity.flags == LBMD_PI_CAP_INTEGRITY && kp.integrity.pi_offset == 0);
+}
+
 static void test_params(void)
 {
 	struct ublk_device_params p;
@@ -159,6 +220,7 @@ int main(void)
 	log_level = LOG_LEVEL_ERROR - 1;
 	test_flags();
 	test_params();
+	test_integrity();
 	dev_config_free(&cfg);
 	return UNIT_RESULT();
 }

@@ -97,11 +97,15 @@ int main(void)
 	CHECK(dev && dev->nr_layers == 1 && dev->layers[0].kind == LAYER_ASYNC);
 	if (dev) {
 		CHECK(!open_stack(dev));
-		CHECK(dev->caps == UBLK_CAP_NO_DATA && dev->layers[0].up == -1);
+		CHECK(dev->caps == (UBLK_CAP_NO_DATA | UBLK_CAP_INTEGRITY) &&
+		      dev->layers[0].up == -1);
 		done(dev, &cfg);
 	}
 
-	/* A pass-through filter keeps NO_DATA; a data-touching one drops it. */
+	/*
+	 * A pass-through filter keeps NO_DATA; a data-touching one drops it.
+	 * Neither says it passes integrity metadata: INTEGRITY goes.
+	 */
 	dev = stack(&cfg, "test_filter_a", NULL);
 	CHECK(dev && dev->nr_layers == 2);
 	if (dev) {
