@@ -120,6 +120,41 @@ out:
 	config_ini_free(&c);
 }
 
+/* Integrity keys in a stanza: the same keys as kublk's options, with origins. */
+static void test_integrity_keys(void)
+{
+	static const char text[] =
+		"[device pi]\n"				/* 1 */
+		"target = loop\n"				/* 2 */
+		"file = /a\n"					/* 3 */
+		"meta_file = /a.meta\n"			/* 4 */
+		"metadata_size = 64\n"				/* 5 */
+		"pi_offset = 56\n"				/* 6 */
+		"csum_type = t10dif\n"				/* 7 */
+		"integrity_reftag = on\n"			/* 8 */
+		"integrity_capable = yes\n"			/* 9 */
+		"tag_size = 0\n";				/* 10 */
+	struct ini_config c;
+	const struct dev_config *d;
+
+	CHECK(parse(&c, text) == 0);
+	CHECK(c.nr_devs == 1);
+	if (c.nr_devs != 1)
+		goto out;
+	d = &c.devs[0]->cfg;
+	CHECK(d->integrity.metadata_size == 64 && d->integrity.pi_offset == 56 &&
+	      d->integrity.csum_type == LBMD_PI_CSUM_CRC16_T10DIF &&
+	      d->integrity.flags == (LBMD_PI_CAP_INTEGRITY | LBMD_PI_CAP_REFTAG));
+	CHECK(d->integrity.origin && !strcmp(d->integrity.origin, "t.ini:5"));
+	/* meta_file is loop's: kept for the target. */
+	CHECK(key_origin(d, "meta_file", 0) && !strcmp(key_origin(d, "meta_file", 0), "t.ini:4"));
+	CHECK(dev_config_validate(d) == 0);
+out:
+	config_ini_free(&c);
+	/* A bad value is an error at its line. */
+	EXPECT_ERROR("[device pi]\ntarget = null\ncsum_type = crc32\n", 3);
+}
+
 static void test_empty_and_global_only(void)
 {
 	struct ini_config c;
@@ -220,6 +255,7 @@ int main(void)
 	log_level = getenv("VERBOSE") ? LOG_LEVEL_DEBUG : LOG_LEVEL_ERROR;
 	test_good_file();
 	test_empty_and_global_only();
+	test_integrity_keys();
 	test_errors();
 	test_missing_file();
 	test_notify_datagram();
