@@ -15,6 +15,7 @@
 #include "log.h"
 #include "process.h"
 #include "stats.h"
+#include "zoned.h"
 
 #define CDEV_OPEN_WAIT_MS	3000
 #define RECOVERY_WAIT_MS	10000
@@ -101,6 +102,8 @@ int device_open_target(struct device *dev)
 	}
 	if (p->max_io_size < 4096 || !is_pow2(p->max_io_size))
 		p->max_io_size = DEFAULT_MAX_IO_SIZE;
+	if (zoned_check_geometry(p, dev_origin(dev), target_name(dev)))
+		return -1;
 	dev->size = p->size;
 	dev->read_only = !!(p->attrs & UBLK_DEV_READ_ONLY);
 	return 0;
@@ -133,6 +136,10 @@ static int device_choose_flags(struct device *dev)
 	zero_copy_refusal(dev, refusal, sizeof(refusal));
 	if (choose_flags(dev->cfg, dev->kernel_features, dev->caps, refusal, &c))
 		return -1;
+	if (zoned_choose_flags(dev->cfg, dev->kernel_features, &dev->params, dev->caps,
+			       target_name(dev), &c))
+		return -1;
+	dev->zoned = !!dev->params.zone_size;
 	dev->flags = c.flags;
 	dev->data_path = c.data_path;
 	dev->batch = c.batch;
@@ -333,6 +340,7 @@ int device_start(struct device *dev, int recover_id)
 		}
 	} else {
 		build_params(&dev->params, dev->info.max_io_buf_bytes, &kp);
+		zoned_build_params(&dev->params, dev->info.max_io_buf_bytes, &kp);
 		ret = ctrl_set_params(&dev->ctrl, dev->dev_id, &kp);
 		if (ret < 0) {
 			log_error("%s: the kernel refuses the device parameters: %s",

@@ -347,6 +347,9 @@ int layers_open(struct device *dev, struct ublk_device_params *params)
 		/* A filter that touches data stops zero copy (and no-data) below it. */
 		if (l->kind == LAYER_FILTER && !(l->caps & UBLK_CAP_ZERO_COPY))
 			params->caps &= ~(UBLK_CAP_ZERO_COPY | UBLK_CAP_NO_DATA);
+		/* A filter that does not pass zone operations makes the stack unzoned. */
+		if (l->kind == LAYER_FILTER && !(l->caps & UBLK_CAP_ZONED))
+			params->caps &= ~UBLK_CAP_ZONED;
 	}
 	dev->caps = params->caps;
 	layout_priv(dev);
