@@ -127,6 +127,17 @@ static void zero_copy_refusal(const struct device *dev, char *buf, size_t len)
 	snprintf(buf, len, "target %s cannot do zero copy", target->name);
 }
 
+/* The first layer that does not pass zone operations, for messages. */
+static const char *zoned_blocker(const struct device *dev)
+{
+	unsigned int i;
+
+	for (i = 0; i < dev->nr_layers; i++)
+		if (!(dev->layers[i].caps & UBLK_CAP_ZONED))
+			return dev->layers[i].name;
+	return target_name(dev);
+}
+
 /* Decide, once, the UBLK_F_* flags, the data path and the command set. */
 static int device_choose_flags(struct device *dev)
 {
@@ -137,7 +148,7 @@ static int device_choose_flags(struct device *dev)
 	if (choose_flags(dev->cfg, dev->kernel_features, dev->caps, refusal, &c))
 		return -1;
 	if (zoned_choose_flags(dev->cfg, dev->kernel_features, &dev->params, dev->caps,
-			       target_name(dev), &c))
+			       target_name(dev), zoned_blocker(dev), &c))
 		return -1;
 	dev->zoned = !!dev->params.zone_size;
 	dev->flags = c.flags;

@@ -10,15 +10,15 @@ _Static_assert(sizeof(struct blk_zone) == ZONE_DESC_SIZE, "struct blk_zone is th
 
 int zoned_choose_flags(const struct dev_config *cfg, __u64 kernel_features,
 		       const struct ublk_device_params *p, uint32_t caps, const char *target,
-		       struct flag_choice *c)
+		       const char *blocker, struct flag_choice *c)
 {
 	const char *origin = dev_config_origin(cfg, KEY_TARGET);
 
 	if (!p->zone_size)
 		return 0;
 	if (!(caps & UBLK_CAP_ZONED)) {
-		log_error("%s: target %s reports zones but the stack does not serve zone operations (a filter without zoned support?)",
-			  origin, target);
+		log_error("%s: target %s reports zones but %s does not serve zone operations",
+			  origin, target, blocker);
 		return -1;
 	}
 	if (require_feature(kernel_features, UBLK_F_ZONED, "a zoned target", origin))

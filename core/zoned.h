@@ -32,11 +32,12 @@
 /*
  * A zoned device's flags and data path, after choose_flags(): copy becomes
  * user copy, zero copy gains USER_COPY, get_data and batch are refused.
- * Nothing for a device that is not zoned. 0, or -1 after one line.
+ * Nothing for a device that is not zoned. blocker names the layer that does
+ * not pass zone operations, for the refusal. 0, or -1 after one line.
  */
 int zoned_choose_flags(const struct dev_config *cfg, __u64 kernel_features,
 		       const struct ublk_device_params *p, uint32_t caps, const char *target,
-		       struct flag_choice *c);
+		       const char *blocker, struct flag_choice *c);
 
 /*
  * The geometry a zoned target reported must be one the kernel takes: zone

@@ -29,7 +29,7 @@ static int choose(const char *key, __u64 features, uint32_t caps, uint32_t zone_
 		CHECK(dev_config_set(&cfg, key, "on", "test") == 0);
 	if (choose_flags(&cfg, features, caps, "no zero copy", c))
 		return -1;
-	return zoned_choose_flags(&cfg, features, &p, caps, "t", c);
+	return zoned_choose_flags(&cfg, features, &p, caps, "t", "f", c);
 }
 
 static void test_flags(void)
