@@ -50,7 +50,8 @@ int queues_init(struct device *dev)
 	unsigned int depth = dev->info.queue_depth;
 	size_t priv_size = dev->priv_size;
 	int need_buf = dev->data_path == DATA_COPY || dev->data_path == DATA_GET_DATA ||
-		       (dev->data_path == DATA_USER_COPY && !dev->no_data);
+		       (dev->data_path == DATA_USER_COPY && !dev->no_data) ||
+		       dev->zoned;	/* zone reports are copied out of a plain buffer */
 	unsigned int q, tag;
 
 	for (q = 0; q < dev->info.nr_hw_queues; q++) {

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "process.h"
 #include "stats.h"
+#include "zoned.h"
 
 #define CDEV_OPEN_WAIT_MS	3000
 #define RECOVERY_WAIT_MS	10000
@@ -105,6 +106,8 @@ int device_open_target(struct device *dev)
 	}
 	if (p->max_io_size < 4096 || !is_pow2(p->max_io_size))
 		p->max_io_size = DEFAULT_MAX_IO_SIZE;
+	if (zoned_check_geometry(p, dev_origin(dev), target_name(dev)))
+		return -1;
 	dev->size = p->size;
 	dev->read_only = !!(p->attrs & UBLK_DEV_READ_ONLY);
 	return 0;
@@ -128,6 +131,17 @@ static void zero_copy_refusal(const struct device *dev, char *buf, size_t len)
 	snprintf(buf, len, "target %s cannot do zero copy", target->name);
 }
 
+/* The first layer that does not pass zone operations, for messages. */
+static const char *zoned_blocker(const struct device *dev)
+{
+	unsigned int i;
+
+	for (i = 0; i < dev->nr_layers; i++)
+		if (!(dev->layers[i].caps & UBLK_CAP_ZONED))
+			return dev->layers[i].name;
+	return target_name(dev);
+}
+
 /* Decide, once, the UBLK_F_* flags, the data path and the command set. */
 static int device_choose_flags(struct device *dev)
 {
@@ -139,6 +153,10 @@ static int device_choose_flags(struct device *dev)
 	zero_copy_refusal(dev, refusal, sizeof(refusal));
 	if (choose_flags(dev->cfg, dev->kernel_features, dev->caps, refusal, &c))
 		return -1;
+	if (zoned_choose_flags(dev->cfg, dev->kernel_features, &dev->params, dev->caps,
+			       target_name(dev), zoned_blocker(dev), &c))
+		return -1;
+	dev->zoned = !!dev->params.zone_size;
 	dev->flags = c.flags;
 	dev->data_path = c.data_path;
 	dev->batch = c.batch;
@@ -339,6 +357,7 @@ int device_start(struct device *dev, int recover_id)
 		}
 	} else {
 		build_params(&dev->params, dev->info.max_io_buf_bytes, &kp);
+		zoned_build_params(&dev->params, dev->info.max_io_buf_bytes, &kp);
 		ret = ctrl_set_params(&dev->ctrl, dev->dev_id, &kp);
 		if (ret < 0) {
 			log_error("%s: the kernel refuses the device parameters: %s",

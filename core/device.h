@@ -109,6 +109,7 @@ struct device {
 	__u64 flags;			/* UBLK_F_* asked for */
 	int data_path;			/* enum data_path */
 	int no_data;			/* no layer touches data */
+	int zoned;			/* UBLK_F_ZONED: zone operations (zoned.h) */
 	uint64_t size;			/* bytes; grows with device_resized() */
 	int read_only;			/* refuse writes, discards and zeroes */
 	unsigned int resizes_running;	/* device_resized() workers, under lock */

@@ -24,6 +24,7 @@
 #include "io_loop.h"
 #include "log.h"
 #include "stats.h"
+#include "zoned.h"
 
 /*
  * The IO thread running and the layer whose callback runs, set around every
@@ -119,6 +120,10 @@ static void prep_fetch_cmd(struct io_uring_sqe *sqe, struct io_slot *io, __u32 c
 	/* Copy modes give the kernel our buffer; the others pass none. */
 	if (dev->data_path == DATA_COPY || dev->data_path == DATA_GET_DATA)
 		addr = (__u64)(uintptr_t)io->buf;
+	/* Where a zone append landed goes back in the same field (zoned.h). */
+	else if (dev->zoned && io->req.op == UBLK_OP_ZONE_APPEND &&
+		 cmd_op == UBLK_U_IO_COMMIT_AND_FETCH_REQ)
+		addr = io->req.zone_append_sector;
 	prep_io_cmd(sqe, io, cmd_op, result, addr);
 	if (dev->data_path == DATA_AUTO_ZC)
 		sqe->addr = ublk_auto_buf_reg_encode(io->buf_index,
@@ -192,8 +197,8 @@ static void io_commit(struct io_slot *io, int result)
 		if (dev->cmd->commit_sqes)
 			sqe[0]->flags |= IOSQE_IO_HARDLINK;
 		sqe[0]->user_data = ud_build(req->tag, req->q_id, 0, UD_UNREG_BUF, 0);
-	} else if (dev->data_path == DATA_USER_COPY && req->op == UBLK_OP_READ &&
-		   result > 0 && !dev->no_data) {
+	} else if (result > 0 && ((dev->data_path == DATA_USER_COPY && req->op == UBLK_OP_READ &&
+				    !dev->no_data) || req->op == UBLK_OP_REPORT_ZONES)) {
 		ssize_t w = pwrite(dev->cdev_fd, io->buf, (size_t)result,
 				   (off_t)user_copy_offset(io));
 
@@ -206,6 +211,12 @@ static void io_commit(struct io_slot *io, int result)
 	if (req->meta_length && req->op == UBLK_OP_READ && result > 0 &&
 	    meta_copy(io, 1, integrity_meta_bytes(&dev->params, (uint32_t)result)))
 		result = -EIO;
+	/* A zone report borrowed the plain buffer on a zero copy path: give FIXED back. */
+	if (req->op == UBLK_OP_REPORT_ZONES &&
+	    (dev->data_path == DATA_ZERO_COPY || dev->data_path == DATA_AUTO_ZC)) {
+		req->data_mode = UBLK_DATA_FIXED;
+		req->buf = NULL;
+	}
 	stats_io_done(io, result);
 	dev->cmd->commit(io, result, n ? sqe[n - 1] : NULL);
 }
@@ -232,7 +243,7 @@ static void io_dispatch(struct io_slot *io)
 
 static int op_has_data(int op)
 {
-	return op == UBLK_OP_READ || op == UBLK_OP_WRITE;
+	return op == UBLK_OP_READ || op == UBLK_OP_WRITE || op == UBLK_OP_ZONE_APPEND;
 }
 
 /* The data step of a request's start: register or copy in, then the layers. */
@@ -256,7 +267,8 @@ static void io_start_data(struct io_slot *io)
 		io->thread->target_inflight++;
 		return;
 	}
-	if (needs_data && dev->data_path == DATA_USER_COPY && op == UBLK_OP_WRITE) {
+	if (needs_data && dev->data_path == DATA_USER_COPY &&
+	    (op == UBLK_OP_WRITE || op == UBLK_OP_ZONE_APPEND)) {
 		/* A memory copy from the kernel: quick, not a blocking IO. */
 		ssize_t n = pread(dev->cdev_fd, io->buf, req->length, (off_t)user_copy_offset(io));
 
@@ -274,6 +286,42 @@ static void io_start_data(struct io_slot *io)
 	io_dispatch(io);
 }
 
+/*
+ * A zone operation on a zoned device: the same range and read-only checks as
+ * the data operations; a report gets its length in bytes and, on a zero copy
+ * path, the slot's plain buffer (io_commit gives FIXED back). 0 or -errno.
+ */
+static int zone_op_start(struct io_slot *io, const struct ublksrv_io_desc *iod, unsigned int op)
+{
+	struct device *dev = io->dev;
+	struct ublk_request *req = &io->req;
+	uint64_t size = __atomic_load_n(&dev->size, __ATOMIC_RELAXED);
+
+	switch (op) {
+	case UBLK_IO_OP_REPORT_ZONES:
+		req->length = iod->nr_sectors * (uint32_t)ZONE_DESC_SIZE;
+		if (req->offset >= size || req->length > dev->info.max_io_buf_bytes)
+			return -EINVAL;
+		req->data_mode = UBLK_DATA_BUFFER;
+		req->buf = io->buf;
+		return 0;
+	case UBLK_IO_OP_ZONE_RESET_ALL:
+		return dev->read_only ? -EROFS : 0;
+	case UBLK_IO_OP_ZONE_APPEND:
+		req->zone_append_sector = 0;
+		/* fall through */
+	case UBLK_IO_OP_ZONE_OPEN:
+	case UBLK_IO_OP_ZONE_CLOSE:
+	case UBLK_IO_OP_ZONE_FINISH:
+	case UBLK_IO_OP_ZONE_RESET:
+		if (req->offset >= size || req->length > size - req->offset)
+			return -EIO;
+		return dev->read_only ? -EROFS : 0;
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
 /* A request arrived in slot io: describe it, check it once for every target, start it. */
 static void io_start(struct io_slot *io)
 {
@@ -282,6 +330,7 @@ static void io_start(struct io_slot *io)
 	unsigned int op = iod->op_flags & 0xff;
 	struct ublk_request *req = &io->req;
 	uint64_t size;
+	int ret;
 
 	stats_io_start(io);
 	req->op = (uint8_t)op;
@@ -322,8 +371,15 @@ static void io_start(struct io_slot *io)
 	case UBLK_IO_OP_FLUSH:
 		break;
 	default:
-		io_commit(io, -EOPNOTSUPP);
-		return;
+		if (!dev->zoned) {
+			io_commit(io, -EOPNOTSUPP);
+			return;
+		}
+		ret = zone_op_start(io, iod, op);
+		if (ret) {
+			io_commit(io, ret);
+			return;
+		}
 	}
 	io_start_data(io);
 }

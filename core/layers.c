@@ -351,6 +351,9 @@ int layers_open(struct device *dev, struct ublk_device_params *params)
 		if ((l->kind == LAYER_FILTER && !(l->caps & UBLK_CAP_INTEGRITY)) ||
 		    l->kind == LAYER_SIMPLE)
 			params->caps &= ~UBLK_CAP_INTEGRITY;
+		/* A filter that does not pass zone operations makes the stack unzoned. */
+		if (l->kind == LAYER_FILTER && !(l->caps & UBLK_CAP_ZONED))
+			params->caps &= ~UBLK_CAP_ZONED;
 	}
 	dev->caps = params->caps;
 	layout_priv(dev);

@@ -55,7 +55,7 @@ int simple_layer_bind(struct layer *l)
 	 * The workers get plain buffers (req->buf): zero copy never reaches
 	 * them, so -z is refused at add time, NO_DATA included.
 	 */
-	l->caps &= ~(UBLK_CAP_ZERO_COPY | UBLK_CAP_NO_DATA);
+	l->caps &= ~(UBLK_CAP_ZERO_COPY | UBLK_CAP_NO_DATA | UBLK_CAP_ZONED);
 	l->thread_init = sl_thread_init;
 	l->thread_exit = sl_thread_exit;
 	l->queue_io = sl_queue_io;

@@ -182,6 +182,14 @@ struct ublksrv_ctrl_dev_info {
 #define UBLK_IO_OP_DISCARD		3
 #define UBLK_IO_OP_WRITE_SAME		4
 #define UBLK_IO_OP_WRITE_ZEROES		5
+/* Zoned devices (UBLK_F_ZONED). REPORT_ZONES reuses nr_sectors as nr_zones. */
+#define UBLK_IO_OP_ZONE_OPEN		10
+#define UBLK_IO_OP_ZONE_CLOSE		11
+#define UBLK_IO_OP_ZONE_FINISH		12
+#define UBLK_IO_OP_ZONE_APPEND		13
+#define UBLK_IO_OP_ZONE_RESET_ALL	14
+#define UBLK_IO_OP_ZONE_RESET		15
+#define UBLK_IO_OP_REPORT_ZONES		18
 
 #define UBLK_IO_F_FAILFAST_DEV		(1U << 8)
 #define UBLK_IO_F_FAILFAST_TRANSPORT	(1U << 9)
@@ -196,7 +204,7 @@ struct ublksrv_ctrl_dev_info {
 /* One per tag, in the read-only area mmapped from /dev/ublkcN. */
 struct ublksrv_io_desc {
 	__u32 op_flags;
-	__u32 nr_sectors;
+	__u32 nr_sectors;	/* nr_zones for REPORT_ZONES */
 	__u64 start_sector;
 	__u64 addr;		/* the buffer the server gave in FETCH */
 };

@@ -51,6 +51,20 @@ static const char *op_name(uint8_t op)
 		return "discard";
 	case UBLK_OP_WRITE_ZEROES:
 		return "write_zeroes";
+	case UBLK_OP_ZONE_OPEN:
+		return "zone_open";
+	case UBLK_OP_ZONE_CLOSE:
+		return "zone_close";
+	case UBLK_OP_ZONE_FINISH:
+		return "zone_finish";
+	case UBLK_OP_ZONE_APPEND:
+		return "zone_append";
+	case UBLK_OP_ZONE_RESET_ALL:
+		return "zone_reset_all";
+	case UBLK_OP_ZONE_RESET:
+		return "zone_reset";
+	case UBLK_OP_REPORT_ZONES:
+		return "report_zones";
 	}
 	return "unknown";
 }
@@ -166,7 +180,7 @@ static const struct ublk_filter trace_filter = {
 	.description = "logs each request: op, offset, length, result, latency",
 	.config_help = trace_config_help,
 	.config_keys = trace_config_keys,
-	.caps = UBLK_CAP_ZERO_COPY,	/* never touches data */
+	.caps = UBLK_CAP_ZERO_COPY | UBLK_CAP_ZONED,	/* never touches data; passes zone ops */
 	.request_priv_size = sizeof(struct trace_req),
 	.create = trace_create,
 	.config = trace_config,
