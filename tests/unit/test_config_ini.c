@@ -10,6 +10,7 @@
 #include "config_ini.h"
 #include "log.h"
 #include "notify.h"
+#include "ublk_abi.h"
 #include "unit.h"
 
 /* Parse text as the file "t.ini"; returns the parser's result. */
