@@ -23,6 +23,7 @@ static void usage(FILE *out)
 "  add -t TARGET [-q queues] [-d depth] [-n dev_id] [--foreground] [--quiet]\n"
 "      [-z] [--auto_zc] [--auto_zc_fallback] [-u] [-g] [-b] [--debug_mask M]\n"
 "      [-r 0|1] [-i 0|1] [-e 0|1] [--nthreads N] [--per_io_tasks]\n"
+"      [--rotate_auto_buf] [--io_desc_size SIZE]\n"
 "      [--filter NAME]... [--KEY VALUE]... [backing files]\n"
 "        create a device served by plugin TARGET.so; returns once it is LIVE\n"
 "        --filter NAME stacks filter NAME.so over the target (repeat: outermost\n"
