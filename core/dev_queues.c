@@ -195,7 +195,7 @@ int threads_init(struct device *dev)
 	 * are theirs too while they hold a tag of it, io->thread says who has
 	 * one now.
 	 */
-	for (i = nq; i < dev->nr_threads; i++) {
+	for (i = nq; dev->batch && i < dev->nr_threads; i++) {
 		struct io_thread *t = &dev->threads[i];
 
 		for (tag = 0; tag < depth; tag++)

@@ -11,9 +11,10 @@ require_tool cmp
 
 scratch_dir
 img=$SCRATCH/loop.img
-truncate -s 16M "$img"
+truncate -s 4M "$img"
 
 for mode in "-b --nthreads 1" "-b --nthreads 2" ""; do
+	t0=$SECONDS
 	id=$(add_dev -t loop -q 1 $mode --auto_zc --rotate_auto_buf "$img")
 	timeout -k 5 120 fio --name=rotate --filename=/dev/ublkb$id --ioengine=io_uring \
 		--direct=1 --rw=randwrite --bsrange=4k-64k --iodepth=16 --size=4M \
@@ -22,7 +23,7 @@ for mode in "-b --nthreads 1" "-b --nthreads 2" ""; do
 		fail "${mode:-per-IO}: fio failed or hung: $(tail -5 /tmp/fio.rotate.out)"
 	cmp /dev/ublkb$id "$img" || fail "${mode:-per-IO}: /dev/ublkb$id and $img differ"
 	"$UBLK" del -n $id || fail "del -n $id"
-	echo "ok: ${mode:-per-IO} --auto_zc --rotate_auto_buf: writes complete and verify"
+	echo "ok: ${mode:-per-IO} --auto_zc --rotate_auto_buf: writes complete and verify ($((SECONDS - t0)) s)"
 done
 assert_no_devices
 pass "${SECONDS} s"

@@ -10,13 +10,13 @@ require_tool cmp
 
 scratch_dir
 img=$SCRATCH/loop.img
-truncate -s 32M "$img"
+truncate -s 8M "$img"
 
 for size in 96; do
 	id=$(add_dev -t loop -q 2 --io_desc_size $size "$img")
 	run_fio desc$size --filename=/dev/ublkb$id --rw=randwrite --bsrange=4k-64k \
 		--iodepth=32 --numjobs=2 --cpus_allowed=0-1 --cpus_allowed_policy=split \
-		--size=4M --offset_increment=16M \
+		--size=4M --offset_increment=4M \
 		--verify=crc32c --do_verify=1 --verify_fatal=1 --verify_state_save=0
 	cmp /dev/ublkb$id "$img" || fail "--io_desc_size $size: /dev/ublkb$id and $img differ"
 	"$UBLK" del -n $id || fail "del -n $id"
