@@ -9,12 +9,12 @@ require_tool cmp
 
 scratch_dir
 img=$SCRATCH/loop.img
-truncate -s 8M "$img"
+truncate -s 4M "$img"
 
 id=$(add_dev -t loop -q 4 --nthreads 1 -b "$img")
 run_fio many --filename=/dev/ublkb$id --rw=randwrite --bsrange=4k-64k \
 	--iodepth=32 --numjobs=2 --cpus_allowed=0-1 --cpus_allowed_policy=split \
-	--size=4M --offset_increment=4M \
+	--size=2M --offset_increment=2M \
 	--verify=crc32c --do_verify=1 --verify_fatal=1 --verify_state_save=0
 cmp /dev/ublkb$id "$img" || fail "/dev/ublkb$id and $img differ"
 stats=$("$UBLK" stats -n $id --threads) || fail "stats failed"

@@ -11,13 +11,13 @@ require_tool cmp
 
 scratch_dir
 img=$SCRATCH/loop.img
-truncate -s 4M "$img"
+truncate -s 1M "$img"
 
 for mode in "-b --nthreads 1" "-b --nthreads 2" ""; do
 	t0=$SECONDS
 	id=$(add_dev -t loop -q 1 $mode --auto_zc --rotate_auto_buf "$img")
 	timeout -k 5 120 fio --name=rotate --filename=/dev/ublkb$id --ioengine=io_uring \
-		--direct=1 --rw=randwrite --bsrange=4k-64k --iodepth=16 --size=4M \
+		--direct=1 --rw=randwrite --bsrange=4k-64k --iodepth=16 --size=1M \
 		--verify=crc32c --do_verify=1 --verify_fatal=1 --verify_state_save=0 \
 		>/tmp/fio.rotate.out 2>&1 ||
 		fail "${mode:-per-IO}: fio failed or hung: $(tail -5 /tmp/fio.rotate.out)"

@@ -10,11 +10,11 @@ require_tool cmp
 
 scratch_dir
 img=$SCRATCH/loop.img
-truncate -s 8M "$img"
+truncate -s 4M "$img"
 
 id=$(add_dev -t loop -q 1 --nthreads 4 -b "$img")
 run_fio shared --filename=/dev/ublkb$id --rw=randwrite --bsrange=4k-64k \
-	--iodepth=32 --size=4M \
+	--iodepth=32 --size=2M \
 	--verify=crc32c --do_verify=1 --verify_fatal=1 --verify_state_save=0
 cmp /dev/ublkb$id "$img" || fail "/dev/ublkb$id and $img differ"
 stats=$("$UBLK" stats -n $id --threads) || fail "stats failed"
