@@ -26,6 +26,8 @@ static const char *const core_key_names[NR_CORE_KEYS] = {
 	[KEY_MAX_IO_SIZE] = "max_io_size",
 	[KEY_WORKERS] = "workers",
 	[KEY_FILTERS] = "filters",
+	[KEY_ROTATE_AUTO_BUF] = "rotate_auto_buf",
+	[KEY_IO_DESC_SIZE] = "io_desc_size",
 };
 
 void dev_config_init(struct dev_config *cfg)
@@ -275,12 +277,14 @@ static int set_core_key(struct dev_config *cfg, int key, const char *value,
 	case KEY_USER_COPY:
 	case KEY_GET_DATA:
 	case KEY_BATCH:
+	case KEY_ROTATE_AUTO_BUF:
 	case KEY_READ_ONLY: {
 		int *field = key == KEY_PER_IO_TASKS ? &cfg->per_io_tasks :
 			     key == KEY_AUTO_ZC_FALLBACK ? &cfg->auto_zc_fallback :
 			     key == KEY_USER_COPY ? &cfg->user_copy :
 			     key == KEY_GET_DATA ? &cfg->get_data :
-			     key == KEY_BATCH ? &cfg->batch : &cfg->read_only;
+			     key == KEY_BATCH ? &cfg->batch :
+			     key == KEY_ROTATE_AUTO_BUF ? &cfg->rotate_auto_buf : &cfg->read_only;
 
 		if (parse_bool(value, field)) {
 			log_error("%s: %s must be on or off, not '%s'", origin, name, value);
@@ -304,6 +308,14 @@ static int set_core_key(struct dev_config *cfg, int key, const char *value,
 			return -1;
 		}
 		cfg->max_io_size = (uint32_t)v;
+		break;
+	case KEY_IO_DESC_SIZE:
+		if (parse_uint_range(value, MIN_IO_DESC_SIZE, MAX_IO_DESC_SIZE, &v) || (v & 7)) {
+			log_error("%s: %s must be a multiple of 8 from %d to %d, not '%s'",
+				  origin, name, MIN_IO_DESC_SIZE, MAX_IO_DESC_SIZE, value);
+			return -1;
+		}
+		cfg->io_desc_size = (unsigned int)v;
 		break;
 	case KEY_FILTERS:
 		if (set_filters(cfg, value, origin))
@@ -359,14 +371,20 @@ int dev_config_validate(const struct dev_config *cfg)
 			  cfg->origin ? cfg->origin : "command line");
 		return -1;
 	}
-	if (cfg->nthreads && cfg->nthreads != cfg->queues && !cfg->per_io_tasks) {
-		log_error("%s: nthreads %u must equal queues %u unless per_io_tasks is on",
+	/* Batch spreads any number of queues over any number of threads. */
+	if (cfg->nthreads && cfg->nthreads != cfg->queues && !cfg->per_io_tasks && !cfg->batch) {
+		log_error("%s: nthreads %u must equal queues %u unless per_io_tasks or batch is on",
 			  dev_config_origin(cfg, KEY_NTHREADS), cfg->nthreads, cfg->queues);
 		return -1;
 	}
 	if (cfg->auto_zc_fallback && cfg->zero_copy != ZERO_COPY_AUTO) {
 		log_error("%s: auto_zc_fallback needs zero_copy = auto (--auto_zc)",
 			  dev_config_origin(cfg, KEY_AUTO_ZC_FALLBACK));
+		return -1;
+	}
+	if (cfg->rotate_auto_buf && cfg->zero_copy != ZERO_COPY_AUTO) {
+		log_error("%s: rotate_auto_buf needs zero_copy = auto (--auto_zc)",
+			  dev_config_origin(cfg, KEY_ROTATE_AUTO_BUF));
 		return -1;
 	}
 	if (cfg->zero_copy && cfg->user_copy) {
@@ -411,6 +429,7 @@ int dev_config_equal(const struct dev_config *a, const struct dev_config *b)
 	    a->physical_block_size != b->physical_block_size ||
 	    a->max_io_size != b->max_io_size ||
 	    !integrity_config_equal(&a->integrity, &b->integrity) ||
+	    a->rotate_auto_buf != b->rotate_auto_buf || a->io_desc_size != b->io_desc_size ||
 	    a->nr_plugin_keys != b->nr_plugin_keys || a->nr_filters != b->nr_filters)
 		return 0;
 	for (i = 0; i < a->nr_filters; i++)

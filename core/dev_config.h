@@ -18,6 +18,9 @@
 #define MAX_QUEUES		32
 #define MAX_DEPTH		1024
 #define MAX_THREADS		64
+/* UBLK_F_IO_DESC_SIZE: descriptor bytes the kernel accepts (a multiple of 8). */
+#define MIN_IO_DESC_SIZE	24
+#define MAX_IO_DESC_SIZE	256
 #define DEFAULT_QUEUES		2
 #define DEFAULT_DEPTH		128
 #define DEFAULT_MAX_IO_SIZE	(1U << 20)
@@ -51,6 +54,7 @@ enum core_key {
 	KEY_LOGICAL_BLOCK_SIZE, KEY_PHYSICAL_BLOCK_SIZE, KEY_MAX_IO_SIZE,
 	KEY_FILTERS,
 	KEY_WORKERS,
+	KEY_ROTATE_AUTO_BUF, KEY_IO_DESC_SIZE,
 	NR_CORE_KEYS
 };
 
@@ -74,6 +78,8 @@ struct dev_config {
 	uint32_t logical_block_size;	/* 0: the plugin's choice */
 	uint32_t physical_block_size;
 	uint32_t max_io_size;
+	int rotate_auto_buf;		/* auto_zc: a new buffer index every commit */
+	unsigned int io_desc_size;	/* 0: the kernel's 24 bytes, no IO_DESC_SIZE */
 	char *filters[MAX_FILTERS];	/* outermost first */
 	char *filter_origin[MAX_FILTERS];
 	unsigned int nr_filters;

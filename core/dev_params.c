@@ -167,6 +167,12 @@ int choose_flags(const struct dev_config *cfg, __u64 kernel_features, uint32_t c
 				    dev_config_origin(cfg, KEY_PER_IO_TASKS)))
 			return -1;
 	}
+	if (cfg->io_desc_size) {
+		f |= UBLK_F_IO_DESC_SIZE;
+		if (require_feature(kernel_features, UBLK_F_IO_DESC_SIZE, "io_desc_size",
+				    dev_config_origin(cfg, KEY_IO_DESC_SIZE)))
+			return -1;
+	}
 	out->flags = f;
 	return 0;
 }

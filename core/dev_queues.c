@@ -16,12 +16,32 @@
 #include "io_loop.h"
 #include "log.h"
 
-static size_t desc_area_size(unsigned int depth)
+static size_t desc_area_size(unsigned int depth, unsigned int desc_size)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t len = depth * sizeof(struct ublksrv_io_desc);
+	size_t len = (size_t)depth * desc_size;
 
 	return (len + page - 1) / page * page;
+}
+
+/*
+ * Bytes per descriptor: what the kernel reported in the device info when
+ * UBLK_F_IO_DESC_SIZE is on (ADD_DEV, or GET_DEV_INFO for a recovery), else
+ * the fixed struct. The kernel lays out and maps the areas with this size.
+ */
+static int io_desc_size(struct device *dev)
+{
+	unsigned int size = sizeof(struct ublksrv_io_desc);
+
+	if (dev->info.flags & UBLK_F_IO_DESC_SIZE)
+		size = dev->info.io_desc_size;
+	if (size < sizeof(struct ublksrv_io_desc) || size > MAX_IO_DESC_SIZE || (size & 7)) {
+		log_error("dev %d: the kernel reports descriptors of %u bytes: not usable",
+			  dev->dev_id, size);
+		return -1;
+	}
+	dev->io_desc_size = size;
+	return 0;
 }
 
 void queues_free(struct device *dev)
@@ -54,13 +74,16 @@ int queues_init(struct device *dev)
 		       dev->zoned;	/* zone reports are copied out of a plain buffer */
 	unsigned int q, tag;
 
+	if (io_desc_size(dev))
+		return -1;
 	for (q = 0; q < dev->info.nr_hw_queues; q++) {
 		struct queue_map *queue = &dev->queues[q];
-		off_t off = UBLKSRV_CMD_BUF_OFFSET + (off_t)q * desc_area_size(UBLK_MAX_QUEUE_DEPTH);
+		off_t off = UBLKSRV_CMD_BUF_OFFSET +
+			    (off_t)q * desc_area_size(UBLK_MAX_QUEUE_DEPTH, dev->io_desc_size);
 		void *map;
 
 		queue->id = q;
-		queue->descs_len = desc_area_size(depth);
+		queue->descs_len = desc_area_size(depth, dev->io_desc_size);
 		map = mmap(NULL, queue->descs_len, PROT_READ, MAP_SHARED | MAP_POPULATE,
 			   dev->cdev_fd, off);
 		if (map == MAP_FAILED) {
@@ -76,6 +99,8 @@ int queues_init(struct device *dev)
 			struct io_slot *io = &queue->ios[tag];
 
 			io->dev = dev;
+			io->iod = (const struct ublksrv_io_desc *)(queue->descs +
+								  (size_t)tag * dev->io_desc_size);
 			io->req.struct_size = sizeof(io->req);
 			io->req.q_id = (uint16_t)q;
 			io->req.tag = (uint16_t)tag;
@@ -109,12 +134,32 @@ err:
 	return -1;
 }
 
-/* Which thread serves slot (q, tag): its queue's, or round robin over all. */
+/*
+ * Which thread serves slot (q, tag): its queue's, or round robin over all
+ * with per_io_tasks. In batch mode the thread that prepares queue q: q %
+ * nthreads. There, with fewer threads than queues, each queue has one thread;
+ * with more, each thread has one queue (t % queues) and shares it: a request
+ * goes to whichever of them the kernel hands the tag (batch_io.c).
+ */
 static unsigned int slot_thread(const struct device *dev, unsigned int q, unsigned int tag)
 {
+	if (dev->batch)
+		return q % dev->nr_threads;
 	if (!dev->cfg->per_io_tasks)
 		return q;
 	return (q * dev->info.queue_depth + tag) % dev->nr_threads;
+}
+
+/*
+ * The sparse buffer table index of slot (q, tag) in a batch thread: queues
+ * shared by several threads are each one's only queue, so an index is valid
+ * in every thread the kernel may hand the tag to.
+ */
+static uint16_t batch_buf_index(const struct device *dev, unsigned int q, unsigned int tag)
+{
+	unsigned int nt = dev->nr_threads, nq = dev->info.nr_hw_queues;
+
+	return (uint16_t)((nt >= nq ? 0 : q / nt) * dev->info.queue_depth + tag);
 }
 
 int threads_init(struct device *dev)
@@ -123,7 +168,7 @@ int threads_init(struct device *dev)
 	unsigned int i, q, tag;
 
 	dev->nr_threads = dev->cfg->nthreads ? dev->cfg->nthreads : nq;
-	if (!dev->cfg->per_io_tasks)
+	if (!dev->cfg->per_io_tasks && !dev->batch)
 		dev->nr_threads = nq;
 	dev->threads = calloc(dev->nr_threads, sizeof(*dev->threads));
 	if (!dev->threads)
@@ -144,14 +189,29 @@ int threads_init(struct device *dev)
 			struct io_slot *io = &dev->queues[q].ios[tag];
 
 			io->thread = t;
-			io->buf_index = (uint16_t)t->nr_ios;
+			io->buf_index = dev->batch ? batch_buf_index(dev, q, tag) :
+						     (uint16_t)t->nr_ios;
 			io->req.buf_index = io->buf_index;
 			io->req.thread_index = t->index;
 			t->ios[t->nr_ios++] = io;
 		}
 	}
+	/*
+	 * Batch threads beyond the queues share queue i % queues: its slots
+	 * are theirs too while they hold a tag of it, io->thread says who has
+	 * one now.
+	 */
+	for (i = nq; dev->batch && i < dev->nr_threads; i++) {
+		struct io_thread *t = &dev->threads[i];
+
+		for (tag = 0; tag < depth; tag++)
+			t->ios[t->nr_ios++] = &dev->queues[i % nq].ios[tag];
+	}
+	/* rotate_auto_buf: each index has a twin one table further. */
+	for (i = 0; i < dev->nr_threads; i++)
+		dev->threads[i].buf_stride = dev->threads[i].nr_ios;
 	/* Pin a thread to its queue's CPUs when threads and queues pair up. */
-	if (!dev->cfg->per_io_tasks) {
+	if (!dev->cfg->per_io_tasks && dev->nr_threads == nq) {
 		for (q = 0; q < nq; q++) {
 			struct io_thread *t = &dev->threads[q];
 

@@ -160,6 +160,7 @@ static int device_choose_flags(struct device *dev)
 	dev->flags = c.flags;
 	dev->data_path = c.data_path;
 	dev->batch = c.batch;
+	dev->rotate_buf = dev->cfg->rotate_auto_buf && c.data_path == DATA_AUTO_ZC;
 	dev->no_data = c.no_data;
 	dev->cmd = dev->batch ? &batch_cmd_ops : &per_io_cmd_ops;
 	return 0;
@@ -224,6 +225,8 @@ static int add_or_recover(struct device *dev, int recover_id)
 		dev->info.queue_depth = (__u16)cfg->depth;
 		dev->info.max_io_buf_bytes = dev->params.max_io_size;
 		dev->info.flags = dev->flags;
+		if (dev->flags & UBLK_F_IO_DESC_SIZE)
+			dev->info.io_desc_size = (__u16)cfg->io_desc_size;
 		ret = ctrl_add_dev(&dev->ctrl, &dev->info);
 		if (ret < 0) {
 			if (ret == -EEXIST)

@@ -48,10 +48,12 @@ struct io_slot {
 	struct ublk_request req;	/* what the layers see */
 	struct io_thread *thread;
 	struct device *dev;
+	const struct ublksrv_io_desc *iod;	/* this slot's descriptor (io_desc_size apart) */
 	void *buf;			/* copy / user copy / get_data buffer */
 	void *priv;			/* every layer's request_priv, one allocation */
 	uint32_t flags;
-	uint16_t buf_index;		/* index in the thread's sparse buffer table */
+	uint16_t buf_index;		/* index in the thread's sparse buffer table; with
+					 * rotate_auto_buf it moves by buf_stride a commit */
 	uint8_t layer;			/* the layer that has the request now */
 	uint8_t deferred;		/* enum io_deferred */
 	int deferred_arg;
@@ -62,7 +64,7 @@ struct io_slot {
 
 struct queue_map {
 	unsigned int id;
-	const struct ublksrv_io_desc *descs;	/* mmapped, read-only */
+	const char *descs;		/* mmapped, read-only: io_desc_size bytes a tag */
 	size_t descs_len;
 	struct io_slot *ios;
 };
@@ -91,6 +93,7 @@ struct io_thread {
 	uint64_t nr_handled;		/* requests completed, when there is no stats file */
 	uint64_t *counter;		/* &nr_handled or a slot of the stats file */
 	struct batch_state *batch;	/* UBLK_F_BATCH_IO only */
+	unsigned int buf_stride;	/* slots of the sparse buffer table a rotation moves */
 };
 
 struct device {
@@ -116,6 +119,8 @@ struct device {
 	uint64_t resize_want;		/* the largest size asked for, under lock */
 	struct device *next_live;	/* started devices (device_resize.c) */
 	int batch;			/* UBLK_F_BATCH_IO: PREP/FETCH/COMMIT_IO_CMDS */
+	int rotate_buf;			/* rotate_auto_buf: a new buffer index each commit */
+	unsigned int io_desc_size;	/* bytes between descriptors, as the kernel reports */
 	const struct cmd_ops *cmd;	/* the per-IO or the batch command set */
 	struct ctrl ctrl;
 	int added;			/* ADD_DEV (or START_USER_RECOVERY) done */

@@ -67,6 +67,22 @@ extern const struct cmd_ops per_io_cmd_ops;
 extern const struct cmd_ops batch_cmd_ops;
 
 /*
+ * rotate_auto_buf: move the slot to its twin index (one buf_stride away in
+ * its thread's sparse table, which is twice as large); the kernel registers
+ * the next request's buffer there, and unregisters the old one at commit.
+ */
+static inline uint16_t io_rotate_buf_index(struct io_slot *io)
+{
+	unsigned int stride = io->thread->buf_stride;
+	uint16_t next = (uint16_t)(io->buf_index < stride ? io->buf_index + stride :
+							  io->buf_index - stride);
+
+	io->buf_index = next;
+	io->req.buf_index = next;
+	return next;
+}
+
+/*
  * Reserve n SQEs, all or none: they are consecutive in the submission queue
  * and go to the kernel in one submit, so a link among them is never split.
  * A full queue is submitted once; -EAGAIN if it is still short (the caller

@@ -125,9 +125,12 @@ static void prep_fetch_cmd(struct io_uring_sqe *sqe, struct io_slot *io, __u32 c
 		 cmd_op == UBLK_U_IO_COMMIT_AND_FETCH_REQ)
 		addr = io->req.zone_append_sector;
 	prep_io_cmd(sqe, io, cmd_op, result, addr);
-	if (dev->data_path == DATA_AUTO_ZC)
+	if (dev->data_path == DATA_AUTO_ZC) {
+		if (dev->rotate_buf && cmd_op == UBLK_U_IO_COMMIT_AND_FETCH_REQ)
+			io_rotate_buf_index(io);
 		sqe->addr = ublk_auto_buf_reg_encode(io->buf_index,
 				dev->cfg->auto_zc_fallback ? UBLK_AUTO_BUF_REG_FALLBACK : 0);
+	}
 	sqe->user_data = ud_build(io->req.tag, io->req.q_id, 0, UD_CMD, 0);
 	io->thread->cmd_inflight++;
 }
@@ -326,7 +329,7 @@ static int zone_op_start(struct io_slot *io, const struct ublksrv_io_desc *iod, 
 static void io_start(struct io_slot *io)
 {
 	struct device *dev = io->dev;
-	const struct ublksrv_io_desc *iod = &dev->queues[io->req.q_id].descs[io->req.tag];
+	const struct ublksrv_io_desc *iod = io->iod;
 	unsigned int op = iod->op_flags & 0xff;
 	struct ublk_request *req = &io->req;
 	uint64_t size;
@@ -700,7 +703,8 @@ static int thread_setup_ring(struct io_thread *t)
 		goto err;
 	}
 	if (dev->data_path == DATA_ZERO_COPY || dev->data_path == DATA_AUTO_ZC) {
-		ret = io_uring_register_buffers_sparse(&t->ring, t->nr_ios);
+		ret = io_uring_register_buffers_sparse(&t->ring,
+						       t->nr_ios * (dev->rotate_buf ? 2 : 1));
 		if (ret) {
 			log_error("dev %d thread %u: sparse buffer table: %s", dev->dev_id,
 				  t->index, strerror(-ret));
@@ -901,6 +905,9 @@ void *io_thread_main(void *arg)
 	for (i = 0; i < t->nr_ios; i++) {
 		struct io_slot *io = t->ios[i];
 
+		/* A shared batch queue's slots: their first thread sets them. */
+		if (io->thread != t)
+			continue;
 		io->req.thread_data = t->layer_data[0];
 		slot_enter(io, 0);
 	}

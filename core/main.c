@@ -25,6 +25,7 @@ static void usage(FILE *out)
 "      [-r 0|1] [-i 0|1] [-e 0|1] [--nthreads N] [--per_io_tasks]\n"
 "      [--metadata_size N] [--csum_type ip|t10dif|nvme] [--pi_offset N] [--tag_size N]\n"
 "      [--integrity_capable] [--integrity_reftag]\n"
+"      [--rotate_auto_buf] [--io_desc_size SIZE]\n"
 "      [--filter NAME]... [--KEY VALUE]... [backing files]\n"
 "        create a device served by plugin TARGET.so; returns once it is LIVE\n"
 "        --filter NAME stacks filter NAME.so over the target (repeat: outermost\n"

@@ -93,7 +93,8 @@ static int64_t previous_recoveries(const char *path, int dev_id)
 int stats_open(struct device *dev)
 {
 	unsigned int nq = dev->info.nr_hw_queues, nt = dev->nr_threads, i;
-	unsigned int stride = dev->cfg->per_io_tasks ? nt : 0;
+	/* Batch may spread queues over threads unevenly: the full matrix then. */
+	unsigned int stride = dev->cfg->per_io_tasks || nt != nq ? nt : 0;
 	unsigned int nr_blocks = stride ? nq * nt : nt;
 	size_t len = sizeof(struct stats_file) + nr_blocks * sizeof(struct stats_block);
 	struct timespec now;

@@ -11,7 +11,8 @@
  * (blocks are cache-line aligned). Readers load each u64 once, relaxed; a
  * snapshot may be a few requests out of step between fields, never torn.
  *
- * Without per_io_tasks thread i serves queue i only: one block per thread.
+ * Without per_io_tasks thread i serves queue i only: one block per thread
+ * (batch with as many threads as queues too; other batch spreads: as below).
  * With it, any thread may serve any queue: nr_queues * nr_threads blocks,
  * block = queue * nr_threads + thread.
  */

@@ -55,6 +55,33 @@ static void test_core_keys(void)
 	dev_config_free(&c);
 }
 
+/* Issue 15: batch spreads, rotating auto buffers, descriptor size. */
+static void test_kernel7_keys(void)
+{
+	struct dev_config c;
+
+	dev_config_init(&c);
+	CHECK(!dev_config_set(&c, "target", "loop", "x:1"));
+	CHECK(!dev_config_set(&c, "queues", "1", "x:2"));
+	CHECK(!dev_config_set(&c, "nthreads", "4", "x:3"));
+	CHECK(dev_config_validate(&c));		/* nthreads != queues */
+	CHECK(!dev_config_set(&c, "batch", "on", "x:4"));
+	CHECK(!dev_config_validate(&c));	/* batch takes any spread */
+	CHECK(!dev_config_set(&c, "rotate_auto_buf", "on", "x:5") && c.rotate_auto_buf);
+	CHECK(dev_config_validate(&c));		/* needs zero_copy = auto */
+	CHECK(!dev_config_set(&c, "zero_copy", "auto", "x:6"));
+	CHECK(!dev_config_validate(&c));
+	CHECK(!dev_config_set(&c, "io_desc_size", "24", "x:7") && c.io_desc_size == 24);
+	CHECK(!dev_config_set(&c, "io_desc_size", "256", "x:7") && c.io_desc_size == 256);
+	CHECK(!dev_config_set(&c, "io_desc_size", "96", "x:7") && c.io_desc_size == 96);
+	CHECK(dev_config_set(&c, "io_desc_size", "16", "x:7"));
+	CHECK(dev_config_set(&c, "io_desc_size", "28", "x:7"));
+	CHECK(dev_config_set(&c, "io_desc_size", "264", "x:7"));
+	CHECK(dev_config_set(&c, "io_desc_size", "64x", "x:7"));
+	CHECK(c.io_desc_size == 96);
+	dev_config_free(&c);
+}
+
 static void test_cli_kublk_style(void)
 {
 	char *argv[] = { "ublk-server", "add", "-t", "stripe", "-q", "2", "-d", "64",
@@ -157,6 +184,7 @@ int main(void)
 {
 	log_level = LOG_LEVEL_ERROR;
 	test_core_keys();
+	test_kernel7_keys();
 	test_cli_kublk_style();
 	test_cli_errors();
 	test_filters();

@@ -71,6 +71,13 @@ static void test_flags(void)
 		CHECK(choose(kv, ALL_FEATURES & ~UBLK_F_BATCH_IO, UBLK_CAP_ZERO_COPY, &c) == -1);
 	}
 	{
+		static const char *const kv[] = { "io_desc_size", "64", NULL };
+
+		CHECK(choose(kv, ALL_FEATURES | UBLK_F_IO_DESC_SIZE, 0, &c) == 0);
+		CHECK(c.flags == UBLK_F_IO_DESC_SIZE && c.data_path == DATA_COPY);
+		CHECK(choose(kv, ALL_FEATURES, 0, &c) == -1);
+	}
+	{
 		static const char *const kv[] = { "batch", "1", "get_data", "1", NULL };
 
 		CHECK(choose(kv, ALL_FEATURES, 0, &c) == -1);
