@@ -52,6 +52,11 @@ static const struct cli_option options[] = {
 	{ 0, "quiet", OPT_LOCAL_FLAG, NULL, NULL },
 	{ 0, "check", OPT_LOCAL_FLAG, NULL, NULL },
 	{ 0, "json", OPT_LOCAL_FLAG, NULL, NULL },
+	/* kublk 7.3 */
+	{ 0, "safe", OPT_LOCAL_FLAG, NULL, NULL },
+	{ 0, "zoned", OPT_LOCAL_FLAG, NULL, NULL },
+	{ 0, "no_auto_part_scan", OPT_KEY_FLAG, "auto_part_scan", "off" },
+	{ 0, "no_ublk_fixed_fd", OPT_KEY_FLAG, "ublk_fixed_fd", "off" },
 };
 
 #define NR_OPTIONS (sizeof(options) / sizeof(options[0]))
@@ -98,6 +103,10 @@ static int apply_local(struct cli_args *args, const struct cli_option *o,
 			args->check_only = 1;
 		else if (!strcmp(o->long_name, "json"))
 			args->json = 1;
+		else if (!strcmp(o->long_name, "safe"))
+			args->safe = 1;
+		else if (!strcmp(o->long_name, "zoned"))
+			args->zoned = 1;
 		return 0;
 	}
 	switch (o->short_name) {

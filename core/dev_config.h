@@ -49,6 +49,9 @@ enum core_key {
 	KEY_LOGICAL_BLOCK_SIZE, KEY_PHYSICAL_BLOCK_SIZE, KEY_MAX_IO_SIZE,
 	KEY_FILTERS,
 	KEY_WORKERS,
+	/* Linux 7.x features (kublk 7.3's options) */
+	KEY_AUTO_PART_SCAN, KEY_UBLK_FIXED_FD,
+	KEY_DMA_ALIGNMENT, KEY_MAX_SEGMENTS, KEY_MAX_SEGMENT_SIZE, KEY_SEG_BOUNDARY_MASK,
 	NR_CORE_KEYS
 };
 
@@ -72,6 +75,13 @@ struct dev_config {
 	uint32_t logical_block_size;	/* 0: the plugin's choice */
 	uint32_t physical_block_size;
 	uint32_t max_io_size;
+	int auto_part_scan;		/* 0: UBLK_F_NO_AUTO_PART_SCAN */
+	int ublk_fixed_fd;		/* 0: IO commands name /dev/ublkcN by its plain fd */
+	/* Zero copy limits (UBLK_PARAM_TYPE_DMA_ALIGN / SEGMENT), dev_limits.c; 0: default */
+	uint32_t dma_alignment;		/* a mask: 4095 = 4 KiB aligned */
+	uint32_t max_segments;
+	uint32_t max_segment_size;
+	uint64_t seg_boundary_mask;
 	char *filters[MAX_FILTERS];	/* outermost first */
 	char *filter_origin[MAX_FILTERS];
 	unsigned int nr_filters;
