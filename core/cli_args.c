@@ -103,10 +103,16 @@ static int apply_local(struct cli_args *args, const struct cli_option *o,
 			args->check_only = 1;
 		else if (!strcmp(o->long_name, "json"))
 			args->json = 1;
-		else if (!strcmp(o->long_name, "safe"))
-			args->safe = 1;
-		else if (!strcmp(o->long_name, "zoned"))
-			args->zoned = 1;
+		else if (!strcmp(o->long_name, "safe") || !strcmp(o->long_name, "zoned")) {
+			/* Options of one command each: elsewhere they would be ignored. */
+			const char *cmd = o->long_name[0] == 's' ? "stop" : "set_params";
+
+			if (strcmp(args->command, cmd)) {
+				log_error("%s is an option of '%s' only", origin, cmd);
+				return -1;
+			}
+			*(o->long_name[0] == 's' ? &args->safe : &args->zoned) = 1;
+		}
 		return 0;
 	}
 	switch (o->short_name) {

@@ -97,6 +97,20 @@ static int build(const struct cli_args *args, struct ublk_params *kp)
 	__u32 types = UBLK_PARAM_TYPE_BASIC;
 	unsigned int i, f;
 
+	/* Core keys set_params has no use for would be ignored: refuse them. */
+	for (i = 0; i < NR_CORE_KEYS; i++) {
+		switch (i) {
+		case KEY_DEV_ID: case KEY_QUEUES: case KEY_DEPTH: case KEY_USER_COPY:
+		case KEY_RECOVERY: case KEY_AUTO_PART_SCAN: case KEY_DMA_ALIGNMENT:
+		case KEY_SEG_BOUNDARY_MASK: case KEY_MAX_SEGMENT_SIZE: case KEY_MAX_SEGMENTS:
+			continue;
+		}
+		if (cfg->key_origin[i]) {
+			log_error("%s: not a set_params option; try 'ublk-server help'",
+				  cfg->key_origin[i]);
+			return -1;
+		}
+	}
 	for (f = 0; f < NR_SP_FIELDS; f++)
 		v[f] = sp_fields[f].def;
 	if (cfg->key_origin[KEY_DMA_ALIGNMENT] || cfg->key_origin[KEY_SEG_BOUNDARY_MASK] ||
@@ -182,7 +196,8 @@ static int choose(const struct cli_args *args, __u64 features, __u64 *flags)
 int cmd_set_params(struct cli_args *args)
 {
 	struct ublksrv_ctrl_dev_info info;
-	struct ublk_params kp;
+	struct ublk_params kp, got;
+	__u32 dropped = 0;
 	sigset_t block, old;
 	struct ctrl ctrl;
 	__u64 features, flags;
@@ -222,13 +237,22 @@ int cmd_set_params(struct cli_args *args)
 		goto unblock;
 	}
 	ret = ctrl_set_params(&ctrl, (int)info.dev_id, &kp);
+	/* A kernel drops the types it does not know without a word: ask it back. */
+	if (ret >= 0) {
+		dropped = kp.types;
+		if (ctrl_get_params(&ctrl, (int)info.dev_id, &got) >= 0)
+			dropped &= ~got.types;
+	}
 	del = ctrl_del_dev(&ctrl, (int)info.dev_id);
 	if (ret < 0)
 		log_error("set_params: the kernel refuses the parameters: %s (SET_PARAMS returned %d)",
 			  strerror(-ret), ret);
+	else if (dropped)
+		log_error("set_params: the kernel ignores parameter types 0x%x: it does not know them (dma_align and segment need Linux 6.15)",
+			  dropped);
 	if (del < 0)
 		log_error("set_params: cannot delete device %u: %s", info.dev_id, strerror(-del));
-	if (ret >= 0 && del >= 0) {
+	if (ret >= 0 && !dropped && del >= 0) {
 		printf("SET_PARAMS returned 0: the kernel accepts the parameters (dev id %u added and deleted)\n",
 		       info.dev_id);
 		status = 0;

@@ -3,7 +3,8 @@
 # line naming the ublk feature and the Linux version, and nothing is left:
 # stop --safe (SAFE_STOP_DEV, 7.0), --no_auto_part_scan (NO_AUTO_PART_SCAN,
 # 7.0), set_params --no_auto_part_scan, and the zero copy limits, with -z or
-# alone (6.12 has no zero copy at all: ZERO_COPY, 6.15).
+# alone (6.12 has no zero copy at all: ZERO_COPY, 6.15), and set_params of
+# parameter types the kernel silently drops.
 . "${srcdir:-.}/lib.sh"
 require_driver
 "$UBLK" features | grep -q "^[[:space:]]*SAFE_STOP_DEV " &&
@@ -23,6 +24,9 @@ if ! "$UBLK" features | grep -q "^[[:space:]]*ZERO_COPY "; then
 		"$UBLK" add -t null -z --max_segments 16
 	expect_fail "a dma_alignment or segment limit needs the ublk feature ZERO_COPY (Linux 6.15" \
 		"$UBLK" add -t null --max_segments 16
+	# An old kernel drops parameter types it does not know: set_params says so.
+	expect_fail "the kernel ignores parameter types 0x30" \
+		"$UBLK" set_params --param_types basic,dma_align,segment
 fi
 assert_no_devices
 pass

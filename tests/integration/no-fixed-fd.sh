@@ -18,7 +18,7 @@ for m in $modes; do
 	[ $m = copy ] && opt=
 	id=$(add_dev -t loop $opt --no_ublk_fixed_fd "$img")
 	run_fio "nofix-$id" --filename=/dev/ublkb$id --rw=randwrite --bs=4k-256k --iodepth=16 \
-		--size=8M --verify=crc32c --do_verify=1 --verify_fatal=1 --verify_state_save=0
+		--size=4M --verify=crc32c --do_verify=1 --verify_fatal=1 --verify_state_save=0
 	"$UBLK" del -n $id || fail "del -n $id"
 	echo "ok: $m with --no_ublk_fixed_fd: fio verify"
 done

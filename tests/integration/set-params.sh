@@ -26,6 +26,9 @@ refused --logical_bs_shift 8
 refused --logical_bs_shift 12 --physical_bs_shift 9
 refused --max_sectors 4096	# 2 MiB requests on a device of 1 MiB buffers
 expect_fail "not a set_params option" "$UBLK" set_params --bogus 1
+expect_fail "-z: not a set_params option" "$UBLK" set_params -z
+expect_fail "--zoned is an option of 'set_params' only" "$UBLK" add -t null --zoned
+expect_fail "--safe is an option of 'stop' only" "$UBLK" del -n 0 --safe
 expect_fail "is not a parameter type" "$UBLK" set_params --param_types basic,nope
 assert_no_devices
 [ -e /dev/ublkc77 ] && fail "/dev/ublkc77 left"

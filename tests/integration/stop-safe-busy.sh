@@ -23,7 +23,7 @@ expect_fail "device $id: /dev/ublkb$id is in use (open or mounted): not stopped 
 [ "$(dev_state $id)" = LIVE ] || fail "state $(dev_state $id) after a refused stop"
 [ "$(dev_pid $id)" = "$pid" ] || fail "daemon $(dev_pid $id), expected $pid"
 run_fio "busy-open-$id" --filename=/dev/ublkb$id --rw=randwrite --bs=4k-64k --iodepth=8 \
-	--size=8M --verify=crc32c --do_verify=1 --verify_fatal=1 --verify_state_save=0
+	--size=4M --verify=crc32c --do_verify=1 --verify_fatal=1 --verify_state_save=0
 exec 3<&-
 
 # Mounted.

@@ -22,7 +22,7 @@ check $id dma_alignment 4095
 check $id max_segments 32
 check $id max_segment_size 32768
 run_fio "zcl-$id" --filename=/dev/ublkb$id --rw=randwrite --bs=4k-1M --iodepth=16 \
-	--size=16M --verify=crc32c --do_verify=1 --verify_fatal=1 --verify_state_save=0
+	--size=8M --verify=crc32c --do_verify=1 --verify_fatal=1 --verify_state_save=0
 "$UBLK" del -n $id || fail "del -n $id"
 
 id=$(add_dev -t loop -z --dma_alignment 511 --max_segments 64 --max_segment_size 64K \
@@ -31,7 +31,7 @@ check $id dma_alignment 511
 check $id max_segments 64
 check $id max_segment_size 65536
 run_fio "zcl2-$id" --filename=/dev/ublkb$id --rw=randrw --bs=512-256k --iodepth=8 \
-	--size=8M --verify=crc32c --do_verify=1 --verify_fatal=1 --verify_state_save=0
+	--size=4M --verify=crc32c --do_verify=1 --verify_fatal=1 --verify_state_save=0
 "$UBLK" del -n $id || fail "del -n $id"
 
 # Without zero copy nothing is advertised unless asked.
