@@ -219,8 +219,8 @@ static void prep_batch_cmd(struct io_uring_sqe *sqe, unsigned int q_id, __u32 cm
 
 	memset(sqe, 0, sizeof(*sqe));
 	sqe->opcode = IORING_OP_URING_CMD;
-	sqe->flags = IOSQE_FIXED_FILE;
-	sqe->fd = 0;
+	sqe->flags = t->dev->cmd_sqe_flags;
+	sqe->fd = t->dev->cmd_fd;
 	sqe->cmd_op = cmd_op;
 	sqe->addr = (__u64)(uintptr_t)buf;
 	sqe->len = nr_elem * elem_bytes;

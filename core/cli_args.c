@@ -56,6 +56,11 @@ static const struct cli_option options[] = {
 	{ 0, "quiet", OPT_LOCAL_FLAG, NULL, NULL },
 	{ 0, "check", OPT_LOCAL_FLAG, NULL, NULL },
 	{ 0, "json", OPT_LOCAL_FLAG, NULL, NULL },
+	/* kublk 7.3 */
+	{ 0, "safe", OPT_LOCAL_FLAG, NULL, NULL },
+	{ 0, "zoned", OPT_LOCAL_FLAG, NULL, NULL },
+	{ 0, "no_auto_part_scan", OPT_KEY_FLAG, "auto_part_scan", "off" },
+	{ 0, "no_ublk_fixed_fd", OPT_KEY_FLAG, "ublk_fixed_fd", "off" },
 };
 
 #define NR_OPTIONS (sizeof(options) / sizeof(options[0]))
@@ -102,6 +107,16 @@ static int apply_local(struct cli_args *args, const struct cli_option *o,
 			args->check_only = 1;
 		else if (!strcmp(o->long_name, "json"))
 			args->json = 1;
+		else if (!strcmp(o->long_name, "safe") || !strcmp(o->long_name, "zoned")) {
+			/* Options of one command each: elsewhere they would be ignored. */
+			const char *cmd = o->long_name[0] == 's' ? "stop" : "set_params";
+
+			if (strcmp(args->command, cmd)) {
+				log_error("%s is an option of '%s' only", origin, cmd);
+				return -1;
+			}
+			*(o->long_name[0] == 's' ? &args->safe : &args->zoned) = 1;
+		}
 		return 0;
 	}
 	switch (o->short_name) {

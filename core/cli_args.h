@@ -27,6 +27,8 @@ struct cli_args {
 	const char *config_file;	/* -c */
 	const char *plugin_dir;
 	const char *run_dir;
+	int safe;			/* stop --safe: TRY_STOP_DEV */
+	int zoned;			/* set_params --zoned: UBLK_F_ZONED */
 };
 
 /* 0 on success; -1 after printing one line naming the bad option. */

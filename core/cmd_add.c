@@ -7,10 +7,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 
 #include "commands.h"
@@ -64,11 +67,57 @@ static const struct serve_ops add_serve_ops = {
 	/* SIGHUP: nothing to reload. */
 };
 
+#define SAFE_STOP_RETRY_MS	1000
+
+/*
+ * SIGTERM never yanks a device in use where the kernel can tell
+ * (UBLK_F_SAFE_STOP_DEV, Linux 7.0): TRY_STOP_DEV, and while the device is
+ * open (mounted, held by a process) it serves on and the stop is retried
+ * every second. 0: stop it now (no SAFE_STOP_DEV, SIGINT, a second
+ * SIGTERM); 1: the kernel stopped it; -1: it was stopped from outside
+ * meanwhile (device_gone's case).
+ */
+static int sigterm_safe_stop(struct device *dev, int sfd)
+{
+	struct signalfd_siginfo si;
+	struct pollfd pfd[2];
+	int r;
+
+	if (!(dev->kernel_features & UBLK_F_SAFE_STOP_DEV))
+		return 0;
+	if (ctrl_try_stop_dev(&dev->ctrl, dev->dev_id) != -EBUSY)
+		return 1;
+	log_info("dev %d: SIGTERM: /dev/ublkb%d is in use (mounted or open): stopping it once released (SIGINT or a second SIGTERM stops it now)",
+		 dev->dev_id, dev->dev_id);
+	for (;;) {
+		pfd[0].fd = sfd;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = dev->done_efd;
+		pfd[1].events = POLLIN;
+		r = poll(pfd, 2, SAFE_STOP_RETRY_MS);
+		if (r < 0 && errno != EINTR)
+			return 0;
+		if (r > 0 && pfd[1].revents)
+			return -1;
+		if (r > 0 && pfd[0].revents) {
+			if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGHUP)
+				return 0;
+			continue;
+		}
+		if (ctrl_try_stop_dev(&dev->ctrl, dev->dev_id) != -EBUSY)
+			return 1;
+	}
+}
+
 /* Serve until a signal stops us or someone else stops the device. */
 static int serve_until_stopped(struct device *dev, int sfd)
 {
 	int ret = serve_loop(sfd, &add_serve_ops, dev);
 
+	if (ret == SIGTERM && sigterm_safe_stop(dev, sfd) < 0) {
+		one_device_gone(dev, 0);
+		ret = 0;
+	}
 	if (ret) {
 		if (ret > 0)
 			log_info("dev %d: signal %d, stopping", dev->dev_id, ret);

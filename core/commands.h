@@ -17,6 +17,9 @@ int cmd_quiesce(struct cli_args *args);
 int cmd_stats(int argc, char **argv);
 int cmd_daemon(struct cli_args *args);
 int cmd_plugins(void);
+/* kublk 7.3: stop -n ID [--safe] (cmd_stop.c), set_params (cmd_set_params.c). */
+int cmd_stop(struct cli_args *args);
+int cmd_set_params(struct cli_args *args);
 
 /* Human-readable list entry, the seed's format (add and list print it). */
 int device_print_info(struct ctrl *ctrl, int dev_id, FILE *out);

@@ -151,6 +151,11 @@ int ctrl_quiesce_dev(struct ctrl *ctrl, int dev_id, unsigned int timeout_ms)
 	return ctrl_cmd(ctrl, UBLK_U_CMD_QUIESCE_DEV, dev_id, -1, NULL, 0, timeout_ms);
 }
 
+int ctrl_try_stop_dev(struct ctrl *ctrl, int dev_id)
+{
+	return ctrl_cmd(ctrl, UBLK_U_CMD_TRY_STOP_DEV, dev_id, -1, NULL, 0, 0);
+}
+
 const char *ctrl_state_name(int state)
 {
 	switch (state) {

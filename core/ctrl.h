@@ -36,6 +36,8 @@ int ctrl_start_user_recovery(struct ctrl *ctrl, int dev_id);
 int ctrl_end_user_recovery(struct ctrl *ctrl, int dev_id, int daemon_pid);
 int ctrl_update_size(struct ctrl *ctrl, int dev_id, __u64 sectors);
 int ctrl_quiesce_dev(struct ctrl *ctrl, int dev_id, unsigned int timeout_ms);
+/* TRY_STOP_DEV (UBLK_F_SAFE_STOP_DEV): stop only if nobody has the disk open, else -EBUSY. */
+int ctrl_try_stop_dev(struct ctrl *ctrl, int dev_id);
 
 const char *ctrl_state_name(int state);
 

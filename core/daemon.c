@@ -23,6 +23,10 @@
  *                  sees the daemon gone: in-flight IO is reissued with
  *                  `reissue`, failed with `on`). State files of the devices
  *                  left are kept. Exit 0.
+ *                  Where the kernel has UBLK_F_SAFE_STOP_DEV, a device without
+ *                  recovery that is in use (mounted, open) is not stopped: the
+ *                  daemon serves on until it is released (daemon_safe_stop.c),
+ *                  unless SIGINT or a second SIGTERM comes.
  *  SIGINT          stop and delete every device, recovery or not; exit 0.
  *                  This, or `ublk-server del`, stops recovery devices for good.
  *  SIGHUP          re-read the file and apply what changed (daemon_reload.c).
@@ -103,11 +107,33 @@ static void serve_reload(void *ctx)
 	daemon_reload(ctx);
 }
 
+/* Devices in use that are to go are retried every DAEMON_RETRY_MS. */
+static int serve_wait_ms(void *ctx)
+{
+	struct daemon *dm = ctx;
+	unsigned int i;
+
+	for (i = 0; i < dm->nr_devs; i++)
+		if (dm->devs[i].removing)
+			return DAEMON_RETRY_MS;
+	return -1;
+}
+
+/* After SIGTERM, the loop ends once the last device in use was released. */
+static int serve_tick(void *ctx)
+{
+	struct daemon *dm = ctx;
+
+	return !daemon_retry_removals(dm) && dm->terminating;
+}
+
 static const struct serve_ops daemon_serve_ops = {
 	.nr_devices = serve_nr_devices,
 	.device = serve_device,
 	.device_gone = serve_device_gone,
 	.reload = serve_reload,
+	.wait_ms = serve_wait_ms,
+	.tick = serve_tick,
 };
 
 /* Daemon mode takes its devices from the file only. */
@@ -223,6 +249,12 @@ int cmd_daemon(struct cli_args *args)
 
 	signo = serve_loop(dm.sfd, &daemon_serve_ops, &dm);
 	notify_send("STOPPING=1");
+	/* SIGTERM never yanks a device in use where the kernel can tell (SAFE_STOP_DEV). */
+	if (signo == SIGTERM && daemon_sigterm_safe_stop(&dm)) {
+		signo = serve_loop(dm.sfd, &daemon_serve_ops, &dm);
+		if (!signo)
+			signo = SIGTERM;
+	}
 	stop_all(&dm, signo > 0 ? signo : 0);
 	ret = 0;
 out:

@@ -19,6 +19,7 @@ struct ddev {
 	struct ini_device *ini;		/* owned: the stanza, as the device runs it */
 	struct device *dev;		/* NULL: not running */
 	int dev_id;
+	int removing;			/* to stop, but in use: retried (daemon_safe_stop.c) */
 };
 
 struct daemon {
@@ -31,6 +32,7 @@ struct daemon {
 	struct ddev *devs;
 	unsigned int nr_devs;
 	int sfd;
+	int terminating;		/* SIGTERM came; waiting for devices in use */
 };
 
 static inline const char *dev_name(const struct ddev *d)
@@ -62,6 +64,21 @@ void daemon_delete_marked(struct daemon *dm, const char *marked);
 /* The IO threads of d left without us asking (`del` or `quiesce` from outside). */
 void daemon_device_gone(struct daemon *dm, struct ddev *d);
 void daemon_free(struct daemon *dm);
+
+/* daemon_safe_stop.c */
+#define DAEMON_RETRY_MS		1000
+/*
+ * Stop the marked devices, with TRY_STOP_DEV where the kernel has it: one in
+ * use is unmarked, flagged removing and reported (why: "removed from FILE").
+ * Returns how many are in use.
+ */
+unsigned int daemon_safe_stop_marked(struct daemon *dm, char *marked, const char *why);
+/* Try the removing devices again; those released are deleted. How many wait still. */
+unsigned int daemon_retry_removals(struct daemon *dm);
+/* Drop the marked slots and their stanzas. */
+void daemon_forget_marked(struct daemon *dm, const char *marked);
+/* SIGTERM: safe-stop the devices without recovery; how many are in use (0: none). */
+unsigned int daemon_sigterm_safe_stop(struct daemon *dm);
 
 /* daemon_recovery.c */
 #define FIND_ADD	(-1)	/* nothing to re-attach to: add a new device */

@@ -7,6 +7,8 @@
  * file that does not parse, or whose new stanzas fail to configure or open,
  * changes nothing. systemd hears RELOADING=1, then READY=1.
  */
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -59,7 +61,8 @@ void daemon_reload(struct daemon *dm)
 {
 	struct ini_device **add = NULL;
 	struct device **prepared = NULL;
-	unsigned int i, j, nr_add = 0;
+	unsigned int i, nr_add = 0;
+	char why[PATH_MAX + 32];
 	struct ini_config nc;
 	char *gone = NULL;
 
@@ -94,21 +97,24 @@ void daemon_reload(struct daemon *dm)
 	if (daemon_prepare(add, nr_add, prepared))
 		goto failed;
 
-	/* Stanzas gone from the file: stop, delete, forget. */
-	for (i = 0; i < dm->nr_devs; i++)
-		gone[i] = !config_ini_find(&nc, dev_name(&dm->devs[i]));
-	daemon_stop_marked(dm, gone);
-	daemon_delete_marked(dm, gone);
-	for (i = j = 0; i < dm->nr_devs; i++) {
-		if (gone[i]) {
-			log_info("[device %s]: removed from %s", dev_name(&dm->devs[i]), dm->path);
-			dev_config_free(&dm->devs[i].ini->cfg);
-			free(dm->devs[i].ini);
-			continue;
+	/* Stanzas gone from the file: stop (unless in use), delete, forget. */
+	for (i = 0; i < dm->nr_devs; i++) {
+		struct ddev *d = &dm->devs[i];
+
+		gone[i] = !config_ini_find(&nc, dev_name(d));
+		if (!gone[i] && d->removing) {
+			log_info("[device %s]: back in %s: /dev/ublkb%d is no longer to be removed",
+				 dev_name(d), dm->path, d->dev_id);
+			d->removing = 0;
 		}
-		dm->devs[j++] = dm->devs[i];
 	}
-	dm->nr_devs = j;
+	snprintf(why, sizeof(why), "removed from %s", dm->path);
+	daemon_safe_stop_marked(dm, gone, why);
+	daemon_delete_marked(dm, gone);
+	for (i = 0; i < dm->nr_devs; i++)
+		if (gone[i])
+			log_info("[device %s]: removed from %s", dev_name(&dm->devs[i]), dm->path);
+	daemon_forget_marked(dm, gone);
 
 	/* New stanzas, and those whose device was not running. */
 	for (i = 0; i < nr_add; i++) {

@@ -6,6 +6,7 @@
 #include "log.h"
 #include "parse.h"
 #include "simple_api.h"
+#include "dev_params7.h"
 
 static const char *const core_key_names[NR_CORE_KEYS] = {
 	[KEY_TARGET] = "target",
@@ -28,6 +29,12 @@ static const char *const core_key_names[NR_CORE_KEYS] = {
 	[KEY_FILTERS] = "filters",
 	[KEY_ROTATE_AUTO_BUF] = "rotate_auto_buf",
 	[KEY_IO_DESC_SIZE] = "io_desc_size",
+	[KEY_AUTO_PART_SCAN] = "auto_part_scan",
+	[KEY_UBLK_FIXED_FD] = "ublk_fixed_fd",
+	[KEY_DMA_ALIGNMENT] = "dma_alignment",
+	[KEY_MAX_SEGMENTS] = "max_segments",
+	[KEY_MAX_SEGMENT_SIZE] = "max_segment_size",
+	[KEY_SEG_BOUNDARY_MASK] = "seg_boundary_mask",
 };
 
 void dev_config_init(struct dev_config *cfg)
@@ -36,6 +43,8 @@ void dev_config_init(struct dev_config *cfg)
 	cfg->dev_id = -1;
 	cfg->queues = DEFAULT_QUEUES;
 	cfg->depth = DEFAULT_DEPTH;
+	cfg->auto_part_scan = 1;
+	cfg->ublk_fixed_fd = 1;
 }
 
 void dev_config_free(struct dev_config *cfg)
@@ -278,8 +287,12 @@ static int set_core_key(struct dev_config *cfg, int key, const char *value,
 	case KEY_GET_DATA:
 	case KEY_BATCH:
 	case KEY_ROTATE_AUTO_BUF:
+	case KEY_AUTO_PART_SCAN:
+	case KEY_UBLK_FIXED_FD:
 	case KEY_READ_ONLY: {
 		int *field = key == KEY_PER_IO_TASKS ? &cfg->per_io_tasks :
+			     key == KEY_AUTO_PART_SCAN ? &cfg->auto_part_scan :
+			     key == KEY_UBLK_FIXED_FD ? &cfg->ublk_fixed_fd :
 			     key == KEY_AUTO_ZC_FALLBACK ? &cfg->auto_zc_fallback :
 			     key == KEY_USER_COPY ? &cfg->user_copy :
 			     key == KEY_GET_DATA ? &cfg->get_data :
@@ -319,6 +332,13 @@ static int set_core_key(struct dev_config *cfg, int key, const char *value,
 		break;
 	case KEY_FILTERS:
 		if (set_filters(cfg, value, origin))
+			return -1;
+		break;
+	case KEY_DMA_ALIGNMENT:
+	case KEY_MAX_SEGMENTS:
+	case KEY_MAX_SEGMENT_SIZE:
+	case KEY_SEG_BOUNDARY_MASK:
+		if (dev7_set_key(cfg, key, value, origin))
 			return -1;
 		break;
 	}
@@ -430,6 +450,10 @@ int dev_config_equal(const struct dev_config *a, const struct dev_config *b)
 	    a->max_io_size != b->max_io_size ||
 	    !integrity_config_equal(&a->integrity, &b->integrity) ||
 	    a->rotate_auto_buf != b->rotate_auto_buf || a->io_desc_size != b->io_desc_size ||
+	    a->auto_part_scan != b->auto_part_scan || a->ublk_fixed_fd != b->ublk_fixed_fd ||
+	    a->dma_alignment != b->dma_alignment || a->max_segments != b->max_segments ||
+	    a->max_segment_size != b->max_segment_size ||
+	    a->seg_boundary_mask != b->seg_boundary_mask ||
 	    a->nr_plugin_keys != b->nr_plugin_keys || a->nr_filters != b->nr_filters)
 		return 0;
 	for (i = 0; i < a->nr_filters; i++)

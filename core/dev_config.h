@@ -55,6 +55,9 @@ enum core_key {
 	KEY_FILTERS,
 	KEY_WORKERS,
 	KEY_ROTATE_AUTO_BUF, KEY_IO_DESC_SIZE,
+	/* Linux 7.x features (kublk 7.3's options) */
+	KEY_AUTO_PART_SCAN, KEY_UBLK_FIXED_FD,
+	KEY_DMA_ALIGNMENT, KEY_MAX_SEGMENTS, KEY_MAX_SEGMENT_SIZE, KEY_SEG_BOUNDARY_MASK,
 	NR_CORE_KEYS
 };
 
@@ -80,6 +83,13 @@ struct dev_config {
 	uint32_t max_io_size;
 	int rotate_auto_buf;		/* auto_zc: a new buffer index every commit */
 	unsigned int io_desc_size;	/* 0: the kernel's 24 bytes, no IO_DESC_SIZE */
+	int auto_part_scan;		/* 0: UBLK_F_NO_AUTO_PART_SCAN */
+	int ublk_fixed_fd;		/* 0: IO commands name /dev/ublkcN by its plain fd */
+	/* Zero copy limits (UBLK_PARAM_TYPE_DMA_ALIGN / SEGMENT), dev_limits.c; 0: default */
+	uint32_t dma_alignment;		/* a mask: 4095 = 4 KiB aligned */
+	uint32_t max_segments;
+	uint32_t max_segment_size;
+	uint64_t seg_boundary_mask;
 	char *filters[MAX_FILTERS];	/* outermost first */
 	char *filter_origin[MAX_FILTERS];
 	unsigned int nr_filters;

@@ -9,6 +9,7 @@
 
 #include "device.h"
 #include "dev_params.h"
+#include "dev_params7.h"
 #include "dev_queues.h"
 #include "device_resize.h"
 #include "integrity.h"
@@ -157,6 +158,8 @@ static int device_choose_flags(struct device *dev)
 			       target_name(dev), zoned_blocker(dev), &c))
 		return -1;
 	dev->zoned = !!dev->params.zone_size;
+	if (dev7_choose_flags(dev->cfg, dev->kernel_features, c.data_path, &c.flags))
+		return -1;
 	dev->flags = c.flags;
 	dev->data_path = c.data_path;
 	dev->batch = c.batch;
@@ -334,6 +337,9 @@ int device_start(struct device *dev, int recover_id)
 	live_add(dev);
 	if (open_cdev(dev))
 		goto err_del;
+	/* kublk's --no_ublk_fixed_fd: IO commands name the plain fd, nothing registered. */
+	dev->cmd_fd = dev->cfg->ublk_fixed_fd ? 0 : dev->cdev_fd;
+	dev->cmd_sqe_flags = dev->cfg->ublk_fixed_fd ? IOSQE_FIXED_FILE : 0;
 	if (queues_init(dev))
 		goto err_cdev;
 	dev->stop_efd = eventfd(0, EFD_CLOEXEC);
@@ -361,6 +367,7 @@ int device_start(struct device *dev, int recover_id)
 	} else {
 		build_params(&dev->params, dev->info.max_io_buf_bytes, &kp);
 		zoned_build_params(&dev->params, dev->info.max_io_buf_bytes, &kp);
+		dev7_build_params(dev->cfg, dev->data_path, &kp);
 		ret = ctrl_set_params(&dev->ctrl, dev->dev_id, &kp);
 		if (ret < 0) {
 			log_error("%s: the kernel refuses the device parameters: %s",

@@ -126,6 +126,8 @@ struct device {
 	int added;			/* ADD_DEV (or START_USER_RECOVERY) done */
 	int dev_id;
 	int cdev_fd;
+	int cmd_fd;			/* sqe->fd of IO commands: 0 (registered) or cdev_fd */
+	__u8 cmd_sqe_flags;		/* IOSQE_FIXED_FILE, or 0 with ublk_fixed_fd = off */
 	int stop_efd;			/* wakes IO threads for a forced exit */
 	int done_efd;			/* written by the last IO thread to leave */
 	unsigned int threads_running;

@@ -101,8 +101,8 @@ static void prep_io_cmd(struct io_uring_sqe *sqe, struct io_slot *io,
 
 	memset(sqe, 0, sizeof(*sqe));
 	sqe->opcode = IORING_OP_URING_CMD;
-	sqe->flags = IOSQE_FIXED_FILE;
-	sqe->fd = 0;			/* /dev/ublkcN, registered file 0 */
+	sqe->flags = io->dev->cmd_sqe_flags;
+	sqe->fd = io->dev->cmd_fd;	/* /dev/ublkcN: registered file 0, or its fd */
 	sqe->cmd_op = cmd_op;
 	cmd->q_id = io->req.q_id;
 	cmd->tag = io->req.tag;
@@ -696,7 +696,8 @@ static int thread_setup_ring(struct io_thread *t)
 	}
 	t->sq_entries = t->ring.sq.ring_entries;
 
-	ret = io_uring_register_files(&t->ring, &dev->cdev_fd, 1);
+	ret = dev->cmd_sqe_flags & IOSQE_FIXED_FILE ?
+	      io_uring_register_files(&t->ring, &dev->cdev_fd, 1) : 0;
 	if (ret) {
 		log_error("dev %d thread %u: register %s: %s", dev->dev_id, t->index,
 			  "char device", strerror(-ret));

@@ -27,10 +27,16 @@ static void usage(FILE *out)
 "      [--integrity_capable] [--integrity_reftag]\n"
 "      [--rotate_auto_buf] [--io_desc_size SIZE]\n"
 "      [--filter NAME]... [--KEY VALUE]... [backing files]\n"
+"      [--no_auto_part_scan] [--no_ublk_fixed_fd] [--dma_alignment M]\n"
+"      [--seg_boundary_mask M] [--max_segment_size S] [--max_segments N]\n"
 "        create a device served by plugin TARGET.so; returns once it is LIVE\n"
 "        --filter NAME stacks filter NAME.so over the target (repeat: outermost\n"
 "        first); --NAME.KEY VALUE goes to layer NAME, a bare --KEY to the one\n"
 "        layer that takes it, else to the target\n"
+"        --no_auto_part_scan: no partition scan at start (Linux 7.0);\n"
+"        --no_ublk_fixed_fd: IO commands use /dev/ublkcN's plain fd;\n"
+"        zero copy (-z, --auto_zc) advertises dma_alignment 4095,\n"
+"        seg_boundary_mask 4095, max_segment_size 32K, max_segments 32\n"
 "        defaults: queues=%d (max %d), depth=%d (max %d), dev_id auto\n"
 "  recover -n dev_id <the add arguments>\n"
 "        attach a new daemon to a device whose daemon died (-r/-i/-e devices)\n"
@@ -44,6 +50,17 @@ static void usage(FILE *out)
 "        --watch refreshes every SECS (1); --threads: requests per IO thread\n"
 "  plugins                     list the plugins of the plugin directory\n"
 "  help [TARGET|FILTER]        this text, or a target's or filter's keys\n"
+"  stop -n dev_id [--safe]     stop a device (it stays, DEAD, until del); --safe:\n"
+"                              only if nobody has it open, else EBUSY (Linux 7.0)\n"
+"  set_params [-n dev_id] [-q queues] [-d depth] [-u] [--zoned]\n"
+"      [--param_types basic[,zoned,dma_align,segment]|none]\n"
+"      [--logical_bs_shift N] [--physical_bs_shift N] [--io_min_shift N]\n"
+"      [--io_opt_shift N] [--max_sectors N] [--chunk_sectors N] [--dev_sectors N]\n"
+"      [--max_zone_append_sectors N] [--max_open_zones N] [--max_active_zones N]\n"
+"      [--dma_alignment M] [--seg_boundary_mask M] [--max_segment_size S]\n"
+"      [--max_segments N]\n"
+"        ADD_DEV, SET_PARAMS and DEL_DEV without START_DEV: does the kernel\n"
+"        take these parameters? Nothing is left behind\n"
 "  -c FILE [--check] [--foreground]\n"
 "        daemon mode: serve every device of an INI file (--check: validate only)\n"
 "\n"
@@ -131,6 +148,10 @@ int main(int argc, char **argv)
 		ret = cmd_quiesce(&args);
 	else if (!strcmp(cmd, "daemon"))
 		ret = cmd_daemon(&args);
+	else if (!strcmp(cmd, "stop"))
+		ret = cmd_stop(&args);
+	else if (!strcmp(cmd, "set_params"))
+		ret = cmd_set_params(&args);
 	else if (!strcmp(cmd, "plugins"))
 		ret = cmd_plugins();
 	else if (!strcmp(cmd, "help"))

@@ -33,6 +33,7 @@ int serve_loop(int sfd, const struct serve_ops *ops, void *ctx)
 
 	for (;;) {
 		unsigned int i, nr = ops->nr_devices(ctx), n = 1;
+		int r;
 		struct signalfd_siginfo si;
 		void *p;
 
@@ -58,11 +59,19 @@ int serve_loop(int sfd, const struct serve_ops *ops, void *ctx)
 			pfd[n].events = POLLIN;
 			slot[n++] = i;
 		}
-		if (poll(pfd, n, -1) < 0) {
+		r = poll(pfd, n, ops->wait_ms ? ops->wait_ms(ctx) : -1);
+		if (r < 0) {
 			if (errno == EINTR)
 				continue;
 			log_error("poll: %s", strerror(errno));
 			break;
+		}
+		if (!r) {
+			if (ops->tick && ops->tick(ctx)) {
+				ret = 0;
+				goto out;
+			}
+			continue;
 		}
 		for (i = 1; i < n; i++) {
 			if (pfd[i].revents && ops->device_gone(ctx, slot[i])) {

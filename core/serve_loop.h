@@ -25,6 +25,12 @@ struct serve_ops {
 	int (*device_gone)(void *ctx, unsigned int i);
 	/* SIGHUP; NULL: ignored. */
 	void (*reload)(void *ctx);
+	/*
+	 * Optional: how long to wait for an event (ms, -1: for ever); when that
+	 * passes with none, tick runs, and non-zero from it ends the loop (0).
+	 */
+	int (*wait_ms)(void *ctx);
+	int (*tick)(void *ctx);
 };
 
 /*

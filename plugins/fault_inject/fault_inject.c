@@ -45,6 +45,7 @@ struct fi_dev {
 	int error;			/* positive errno */
 	int die_set;
 	uint64_t die_after;
+	int die_during_fetch;		/* SIGKILL in IO thread 0's setup (kublk's option) */
 	atomic_uint_fast64_t nr_ios;
 };
 
@@ -207,12 +208,20 @@ static int fi_config(void *handle, const char *key, const char *value)
 		d->die_set = 1;
 		return 0;
 	}
+	if (!strcmp(key, "die_during_fetch")) {
+		if (ublk_parse_bool(value, &d->die_during_fetch)) {
+			ublk_error("die_during_fetch: '%s' is not 0 or 1", value);
+			return -1;
+		}
+		return 0;
+	}
 	ublk_error("unknown parameter '%s' for filter fault_inject", key);
 	return -1;
 }
 
 static const char *const fi_config_keys[] = {
-	"delay_us", "error_rate", "fail_ops", "fail_range", "errno", "die_after", NULL
+	"delay_us", "error_rate", "fail_ops", "fail_range", "errno", "die_after",
+	"die_during_fetch", NULL
 };
 
 #define fi_config_help \
@@ -224,6 +233,9 @@ static const char *const fi_config_keys[] = {
 	"errno=NAME         error to inject (default EIO; the block layer maps\n" \
 	"                   errnos it does not know, e.g. EROFS, to EIO)\n" \
 	"die_after=N        SIGKILL the daemon on IO number N+1\n" \
+	"die_during_fetch=1 SIGKILL the daemon while IO thread 0 sets up: its\n" \
+	"                   queue's FETCHes are prepared, not all sent (kublk's\n" \
+	"                   test of a recovery that dies half way)\n" \
 	"Errors are injected when fail_ops, fail_range or error_rate is set; an IO\n" \
 	"must match all of those given. Failed IOs never reach the layers below.\n"
 
@@ -242,8 +254,18 @@ static int fi_open(void *handle, struct ublk_device_params *params)
 static int fi_thread_init(void *handle, uint32_t thread_index, void **thread_data)
 {
 	struct fi_thread *t = calloc(1, sizeof(*t));
+	struct fi_dev *d = handle;
 
-	(void)handle;
+	/*
+	 * The host prepares a thread's FETCH commands before the layers'
+	 * thread_init and sends them after: dying here leaves the device with
+	 * queues that fetched and a queue that did not, as kublk's
+	 * --die_during_fetch does before its second FETCH.
+	 */
+	if (d->die_during_fetch && thread_index == 0) {
+		ublk_log(UBLK_LOG_WARN, "fault_inject: die_during_fetch: killing the daemon before queue 0's FETCHes reach the kernel");
+		kill(getpid(), SIGKILL);
+	}
 	if (!t) {
 		ublk_error("out of memory");
 		return -1;

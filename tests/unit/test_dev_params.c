@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dev_params.h"
+#include "dev_params7.h"
 #include "log.h"
 #include "unit.h"
 
@@ -221,6 +222,49 @@ static void test_params(void)
 	CHECK(kp.discard.discard_granularity == 512 && kp.discard.max_discard_sectors == 0);
 }
 
+/* Linux 7.x options (dev_params7.c): no partition scan, zero copy limits. */
+static void test_params7(void)
+{
+	static const char *const noscan[] = { "auto_part_scan", "off", NULL };
+	static const char *const lim[] = { "max_segments", "16", "dma_alignment", "511", NULL };
+	struct ublk_params kp;
+	__u64 f = 0;
+
+	make_cfg(noscan);
+	CHECK(dev7_choose_flags(&cfg, UBLK_F_NO_AUTO_PART_SCAN, DATA_COPY, &f) == 0);
+	CHECK(f == UBLK_F_NO_AUTO_PART_SCAN);
+	f = 0;
+	CHECK(dev7_choose_flags(&cfg, ALL_FEATURES, DATA_COPY, &f) == -1);
+
+	/* Zero copy: kublk null's limits. */
+	make_cfg(NULL);
+	memset(&kp, 0, sizeof(kp));
+	dev7_build_params(&cfg, DATA_ZERO_COPY, &kp);
+	CHECK(kp.types == (UBLK_PARAM_TYPE_DMA_ALIGN | UBLK_PARAM_TYPE_SEGMENT));
+	CHECK(kp.dma.alignment == 4095 && kp.seg.seg_boundary_mask == 4095);
+	CHECK(kp.seg.max_segment_size == 32768 && kp.seg.max_segments == 32);
+	/* Copy mode: none, unless given. */
+	memset(&kp, 0, sizeof(kp));
+	dev7_build_params(&cfg, DATA_COPY, &kp);
+	CHECK(kp.types == 0);
+	make_cfg(lim);
+	memset(&kp, 0, sizeof(kp));
+	dev7_build_params(&cfg, DATA_COPY, &kp);
+	CHECK(kp.dma.alignment == 511 && kp.seg.max_segments == 16 &&
+	      kp.seg.max_segment_size == 32768);
+	f = 0;
+	CHECK(dev7_choose_flags(&cfg, UBLK_F_NO_AUTO_PART_SCAN, DATA_COPY, &f) == -1);
+	CHECK(dev7_choose_flags(&cfg, ALL_FEATURES, DATA_COPY, &f) == 0);
+
+	/* What the kernel would refuse never gets that far. */
+	CHECK(dev_config_set(&cfg, "dma_alignment", "4096", "t") == -1);
+	CHECK(dev_config_set(&cfg, "dma_alignment", "500", "t") == -1);
+	CHECK(dev_config_set(&cfg, "seg_boundary_mask", "2047", "t") == -1);
+	CHECK(dev_config_set(&cfg, "max_segment_size", "2K", "t") == -1);
+	CHECK(dev_config_set(&cfg, "max_segments", "65536", "t") == -1);
+	CHECK(dev_config_set(&cfg, "seg_boundary_mask", "0xffffffff", "t") == 0);
+}
+
 int main(void)
 {
 	/* The refusals log one line each; keep the output for failures only. */
@@ -228,6 +272,7 @@ int main(void)
 	test_flags();
 	test_params();
 	test_integrity();
+	test_params7();
 	dev_config_free(&cfg);
 	return UNIT_RESULT();
 }
