@@ -211,7 +211,8 @@ static void put_elem(const struct batch_state *b, char *at, const struct io_slot
 	}
 }
 
-static void prep_batch_cmd(struct io_uring_sqe *sqe, unsigned int q_id, __u32 cmd_op,
+static void prep_batch_cmd(struct io_uring_sqe *sqe, const struct io_thread *t,
+			   unsigned int q_id, __u32 cmd_op,
 			   __u16 flags, unsigned int nr_elem, unsigned int elem_bytes,
 			   void *buf)
 {
@@ -237,7 +238,7 @@ static int arm_fetch(struct io_thread *t, unsigned int q_id)
 
 	if (!sqe)
 		return -EBUSY;
-	prep_batch_cmd(sqe, q_id, UBLK_U_IO_FETCH_IO_CMDS, 0, 0, sizeof(__u16), NULL);
+	prep_batch_cmd(sqe, t, q_id, UBLK_U_IO_FETCH_IO_CMDS, 0, 0, sizeof(__u16), NULL);
 	sqe->flags |= IOSQE_BUFFER_SELECT;
 	sqe->buf_group = (__u16)b->bgid;
 	sqe->uring_cmd_flags = IORING_URING_CMD_MULTISHOT;
@@ -260,7 +261,7 @@ static int prepare_queue(struct io_thread *t, unsigned int q_id)
 		return -EBUSY;
 	for (tag = 0; tag < b->depth; tag++)
 		put_elem(b, b->prep + tag * b->elem_bytes, &q->ios[tag], q->ios[tag].buf_index, 0);
-	prep_batch_cmd(sqe, q_id, UBLK_U_IO_PREP_IO_CMDS, b->flags, b->depth, b->elem_bytes,
+	prep_batch_cmd(sqe, t, q_id, UBLK_U_IO_PREP_IO_CMDS, b->flags, b->depth, b->elem_bytes,
 		       b->prep);
 	sqe->user_data = ud_build(0, q_id, 0, UD_BATCH_PREP, 0);
 
@@ -351,7 +352,7 @@ static void batch_flush(struct io_thread *t)
 		sqe = thread_get_sqe(t);
 		if (!sqe)
 			return;
-		prep_batch_cmd(sqe, bq->q_id, UBLK_U_IO_COMMIT_IO_CMDS, b->flags, c->nr,
+		prep_batch_cmd(sqe, t, bq->q_id, UBLK_U_IO_COMMIT_IO_CMDS, b->flags, c->nr,
 			       b->elem_bytes, c->elems);
 		sqe->user_data = ud_build(0, bq->q_id, 0, UD_BATCH_COMMIT, bq->cur);
 		c->state = COMMIT_SENT;
