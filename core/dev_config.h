@@ -49,6 +49,7 @@ enum core_key {
 	KEY_LOGICAL_BLOCK_SIZE, KEY_PHYSICAL_BLOCK_SIZE, KEY_MAX_IO_SIZE,
 	KEY_FILTERS,
 	KEY_WORKERS,
+	KEY_SHMEM_ZC, KEY_HTLB, KEY_RDONLY_SHMEM_BUF, KEY_UNPRIVILEGED,
 	NR_CORE_KEYS
 };
 
@@ -75,6 +76,10 @@ struct dev_config {
 	char *filters[MAX_FILTERS];	/* outermost first */
 	char *filter_origin[MAX_FILTERS];
 	unsigned int nr_filters;
+	int shmem_zc;			/* UBLK_F_SHMEM_ZC, shmem_zc.c */
+	char *htlb;			/* a file to share at start (hugetlbfs, tmpfs) */
+	int rdonly_shmem_buf;		/* register htlb read-only: WRITEs only */
+	int unprivileged;		/* UBLK_F_UNPRIVILEGED_DEV */
 	char *key_origin[NR_CORE_KEYS];	/* NULL: default value */
 	struct config_kv *plugin_keys;
 	unsigned int nr_plugin_keys;
