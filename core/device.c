@@ -324,7 +324,7 @@ int device_start(struct device *dev, int recover_id)
 			  dev_origin(dev));
 		goto err_ctrl;
 	}
-	if (device_choose_flags(dev))
+	if (device_choose_flags(dev) || shmem_zc_check(dev->cfg))
 		goto err_ctrl;
 	if (add_or_recover(dev, recover_id))
 		goto err_ctrl;

@@ -395,6 +395,25 @@ static void *listener(void *arg)
 	return NULL;
 }
 
+int shmem_zc_check(const struct dev_config *cfg)
+{
+	struct stat st;
+
+	if (!cfg->htlb)
+		return 0;
+	if (stat(cfg->htlb, &st)) {
+		log_error("%s: htlb: %s: %s", dev_config_origin(cfg, KEY_HTLB), cfg->htlb,
+			  strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size < sysconf(_SC_PAGESIZE)) {
+		log_error("%s: htlb: %s is not a regular file of at least one page",
+			  dev_config_origin(cfg, KEY_HTLB), cfg->htlb);
+		return -1;
+	}
+	return 0;
+}
+
 int shmem_zc_start(struct device *dev)
 {
 	struct shmem_zc *z;

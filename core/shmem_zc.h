@@ -33,6 +33,8 @@ struct shmem_buf {
 
 struct shmem_zc;
 
+/* Before any device exists: the htlb file is one we can share. -1 after one line. */
+int shmem_zc_check(const struct dev_config *cfg);
 /*
  * After ADD_DEV (or START_USER_RECOVERY): map and register cfg->htlb, listen
  * on the device's socket. On a recovered device, registrations the dead

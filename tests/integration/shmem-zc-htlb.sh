@@ -24,6 +24,13 @@ buf=$SCRATCH/htlb/buf
 fallocate -l 4M "$buf" || fail "fallocate $buf"
 truncate -s 16M "$SCRATCH/loop.img"
 
+# A file that cannot be shared is refused in one line, before any device exists.
+expect_fail "^ublk-server: --htlb: htlb: $SCRATCH/htlb/none: No such file or directory$" \
+	"$UBLK" add -t loop --shmem_zc --htlb "$SCRATCH/htlb/none" "$SCRATCH/loop.img"
+expect_fail "^ublk-server: --htlb: htlb: $SCRATCH is not a regular file of at least one page$" \
+	"$UBLK" add -t loop --htlb "$SCRATCH" "$SCRATCH/loop.img"
+assert_no_devices
+
 id=$(add_dev -t loop --shmem_zc --htlb "$buf" "$SCRATCH/loop.img")
 run_fio htlb --filename=/dev/ublkb$id --rw=randwrite --bs=64k --iodepth=8 --size=4M \
 	--mem=mmaphuge:"$buf" --verify=crc32c --do_verify=1 --verify_fatal=1 --verify_state_save=0
