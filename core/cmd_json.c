@@ -108,6 +108,9 @@ static struct json_object *device_json(struct ctrl *ctrl, int dev_id, int *err)
 	json_object_object_add(o, "flags", json_object_new_string(hex));
 	json_object_object_add(o, "flag_names", flag_names(info.flags));
 	json_object_object_add(o, "state", json_object_new_string(ctrl_state_name(info.state)));
+	/* Who added it: for an unprivileged device, the user its nodes belong to. */
+	json_object_object_add(o, "owner_uid", json_object_new_int64(info.owner_uid));
+	json_object_object_add(o, "owner_gid", json_object_new_int64(info.owner_gid));
 	json_object_object_add(o, "data_path", json_object_new_string(
 		have_stats ? snap.hdr.data_path : data_path_of_flags(info.flags)));
 	json_object_object_add(o, "recovery", json_object_new_string(recovery_of_flags(info.flags)));

@@ -13,9 +13,19 @@
 
 #define UBLK_CONTROL_PATH	"/dev/ublk-control"
 
+#define CTRL_KNOWN_DEVS		8
+
 struct ctrl {
 	int fd;
 	struct io_uring ring;
+	/*
+	 * Devices whose kind was seen (GET_DEV_INFO, ADD_DEV): commands to an
+	 * unprivileged device carry its /dev/ublkcN path, the kernel's check
+	 * that the caller may open it (ctrl.c).
+	 */
+	int known_id[CTRL_KNOWN_DEVS];
+	unsigned char known_unpriv[CTRL_KNOWN_DEVS];
+	unsigned int nr_known;
 };
 
 /* Opens /dev/ublk-control; -errno (ENOENT: no ublk_drv). */
@@ -38,6 +48,10 @@ int ctrl_update_size(struct ctrl *ctrl, int dev_id, __u64 sectors);
 int ctrl_quiesce_dev(struct ctrl *ctrl, int dev_id, unsigned int timeout_ms);
 /* TRY_STOP_DEV (UBLK_F_SAFE_STOP_DEV): stop only if nobody has the disk open, else -EBUSY. */
 int ctrl_try_stop_dev(struct ctrl *ctrl, int dev_id);
+
+/* SHMEM_ZC: pin [addr, addr + len) for the device; returns the buffer index. */
+int ctrl_reg_buf(struct ctrl *ctrl, int dev_id, void *addr, __u64 len, __u32 flags);
+int ctrl_unreg_buf(struct ctrl *ctrl, int dev_id, unsigned int index);
 
 const char *ctrl_state_name(int state);
 

@@ -35,6 +35,10 @@ static const char *const core_key_names[NR_CORE_KEYS] = {
 	[KEY_MAX_SEGMENTS] = "max_segments",
 	[KEY_MAX_SEGMENT_SIZE] = "max_segment_size",
 	[KEY_SEG_BOUNDARY_MASK] = "seg_boundary_mask",
+	[KEY_SHMEM_ZC] = "shmem_zc",
+	[KEY_HTLB] = "htlb",
+	[KEY_RDONLY_SHMEM_BUF] = "rdonly_shmem_buf",
+	[KEY_UNPRIVILEGED] = "unprivileged",
 };
 
 void dev_config_init(struct dev_config *cfg)
@@ -54,6 +58,7 @@ void dev_config_free(struct dev_config *cfg)
 	free(cfg->name);
 	free(cfg->origin);
 	free(cfg->target);
+	free(cfg->htlb);
 	for (i = 0; i < NR_CORE_KEYS; i++)
 		free(cfg->key_origin[i]);
 	for (i = 0; i < cfg->nr_filters; i++) {
@@ -340,6 +345,28 @@ static int set_core_key(struct dev_config *cfg, int key, const char *value,
 	case KEY_SEG_BOUNDARY_MASK:
 		if (dev7_set_key(cfg, key, value, origin))
 			return -1;
+	case KEY_SHMEM_ZC:
+	case KEY_RDONLY_SHMEM_BUF:
+	case KEY_UNPRIVILEGED: {
+		int *field = key == KEY_SHMEM_ZC ? &cfg->shmem_zc :
+			     key == KEY_RDONLY_SHMEM_BUF ? &cfg->rdonly_shmem_buf :
+			     &cfg->unprivileged;
+
+		if (parse_bool(value, field)) {
+			log_error("%s: %s must be on or off, not '%s'", origin, name, value);
+			return -1;
+		}
+		break;
+	}
+	case KEY_HTLB:
+		if (*value != '/') {
+			log_error("%s: %s must be an absolute path, not '%s'", origin, name, value);
+			return -1;
+		}
+		free(cfg->htlb);
+		cfg->htlb = strdup(value);
+		/* kublk's --htlb goes with --shmem_zc: sharing a file means shmem zero copy. */
+		cfg->shmem_zc = 1;
 		break;
 	}
 	free(cfg->key_origin[key]);
@@ -417,6 +444,18 @@ int dev_config_validate(const struct dev_config *cfg)
 			  dev_config_origin(cfg, KEY_GET_DATA));
 		return -1;
 	}
+	if (cfg->rdonly_shmem_buf && !cfg->htlb) {
+		log_error("%s: rdonly_shmem_buf needs htlb = FILE (--htlb FILE)",
+			  dev_config_origin(cfg, KEY_RDONLY_SHMEM_BUF));
+		return -1;
+	}
+	/* The kernel refuses these for unprivileged devices (or drops them silently). */
+	if (cfg->unprivileged && (cfg->zero_copy || cfg->user_copy || cfg->recovery)) {
+		log_error("%s: an unprivileged device cannot use %s (the kernel allows it root only)",
+			  dev_config_origin(cfg, KEY_UNPRIVILEGED),
+			  cfg->zero_copy ? "zero_copy" : cfg->user_copy ? "user_copy" : "recovery");
+		return -1;
+	}
 	if (cfg->logical_block_size && cfg->physical_block_size &&
 	    cfg->physical_block_size < cfg->logical_block_size) {
 		log_error("%s: physical_block_size is smaller than logical_block_size",
@@ -454,6 +493,8 @@ int dev_config_equal(const struct dev_config *a, const struct dev_config *b)
 	    a->dma_alignment != b->dma_alignment || a->max_segments != b->max_segments ||
 	    a->max_segment_size != b->max_segment_size ||
 	    a->seg_boundary_mask != b->seg_boundary_mask ||
+	    a->shmem_zc != b->shmem_zc || !str_equal(a->htlb, b->htlb) ||
+	    a->rdonly_shmem_buf != b->rdonly_shmem_buf || a->unprivileged != b->unprivileged ||
 	    a->nr_plugin_keys != b->nr_plugin_keys || a->nr_filters != b->nr_filters)
 		return 0;
 	for (i = 0; i < a->nr_filters; i++)

@@ -58,6 +58,7 @@ enum core_key {
 	/* Linux 7.x features (kublk 7.3's options) */
 	KEY_AUTO_PART_SCAN, KEY_UBLK_FIXED_FD,
 	KEY_DMA_ALIGNMENT, KEY_MAX_SEGMENTS, KEY_MAX_SEGMENT_SIZE, KEY_SEG_BOUNDARY_MASK,
+	KEY_SHMEM_ZC, KEY_HTLB, KEY_RDONLY_SHMEM_BUF, KEY_UNPRIVILEGED,
 	NR_CORE_KEYS
 };
 
@@ -93,6 +94,10 @@ struct dev_config {
 	char *filters[MAX_FILTERS];	/* outermost first */
 	char *filter_origin[MAX_FILTERS];
 	unsigned int nr_filters;
+	int shmem_zc;			/* UBLK_F_SHMEM_ZC, shmem_zc.c */
+	char *htlb;			/* a file to share at start (hugetlbfs, tmpfs) */
+	int rdonly_shmem_buf;		/* register htlb read-only: WRITEs only */
+	int unprivileged;		/* UBLK_F_UNPRIVILEGED_DEV */
 	char *key_origin[NR_CORE_KEYS];	/* NULL: default value */
 	struct config_kv *plugin_keys;
 	unsigned int nr_plugin_keys;

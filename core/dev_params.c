@@ -173,6 +173,20 @@ int choose_flags(const struct dev_config *cfg, __u64 kernel_features, uint32_t c
 				    dev_config_origin(cfg, KEY_IO_DESC_SIZE)))
 			return -1;
 	}
+	if (cfg->shmem_zc) {
+		f |= UBLK_F_SHMEM_ZC;
+		if (require_feature(kernel_features, UBLK_F_SHMEM_ZC,
+				    cfg->htlb && !cfg->key_origin[KEY_SHMEM_ZC] ? "htlb" : "shmem_zc",
+				    dev_config_origin(cfg, cfg->key_origin[KEY_SHMEM_ZC] ?
+						      KEY_SHMEM_ZC : KEY_HTLB)))
+			return -1;
+	}
+	if (cfg->unprivileged) {
+		f |= UBLK_F_UNPRIVILEGED_DEV;
+		if (require_feature(kernel_features, UBLK_F_UNPRIVILEGED_DEV, "unprivileged",
+				    dev_config_origin(cfg, KEY_UNPRIVILEGED)))
+			return -1;
+	}
 	out->flags = f;
 	return 0;
 }

@@ -16,10 +16,13 @@
 #include "io_internal.h"
 #include "log.h"
 #include "process.h"
+#include "shmem_zc.h"
 #include "stats.h"
 #include "zoned.h"
 
 #define CDEV_OPEN_WAIT_MS	3000
+/* udev's rule gives an unprivileged device's node to its owner: slower under load. */
+#define CDEV_UDEV_WAIT_MS	10000
 #define RECOVERY_WAIT_MS	10000
 
 static const char *dev_origin(const struct device *dev)
@@ -175,17 +178,28 @@ static int open_cdev(struct device *dev)
 	int waited = 0;
 
 	snprintf(path, sizeof(path), "/dev/ublkc%d", dev->dev_id);
-	/* devtmpfs/udev may take a moment to create the node. */
+	/*
+	 * devtmpfs/udev may take a moment to create the node; for an
+	 * unprivileged device, udev's rule also gives it to us (EACCES until then).
+	 */
 	for (;;) {
 		dev->cdev_fd = open(path, O_RDWR | O_CLOEXEC);
 		if (dev->cdev_fd >= 0)
 			return 0;
-		if (errno != ENOENT || waited >= CDEV_OPEN_WAIT_MS)
+		if (errno == EACCES && (dev->info.flags & UBLK_F_UNPRIVILEGED_DEV)) {
+			if (waited >= CDEV_UDEV_WAIT_MS)
+				break;
+		} else if (errno != ENOENT || waited >= CDEV_OPEN_WAIT_MS) {
 			break;
+		}
 		usleep(20 * 1000);
 		waited += 20;
 	}
-	log_error("%s: cannot open %s: %s", dev_origin(dev), path, strerror(errno));
+	if (errno == EACCES && (dev->info.flags & UBLK_F_UNPRIVILEGED_DEV))
+		log_error("%s: cannot open %s: %s: is the udev rule 99-ublk-unprivileged.rules installed?",
+			  dev_origin(dev), path, strerror(errno));
+	else
+		log_error("%s: cannot open %s: %s", dev_origin(dev), path, strerror(errno));
 	return -1;
 }
 
@@ -232,7 +246,13 @@ static int add_or_recover(struct device *dev, int recover_id)
 			dev->info.io_desc_size = (__u16)cfg->io_desc_size;
 		ret = ctrl_add_dev(&dev->ctrl, &dev->info);
 		if (ret < 0) {
-			if (ret == -EEXIST)
+			if (ret == -EACCES && (dev->flags & UBLK_F_UNPRIVILEGED_DEV))
+				log_error("%s: cannot add the ublk device: the kernel's limit of unprivileged devices is reached (ublk_drv parameter ublks_max)",
+					  dev_origin(dev));
+			else if (ret == -EPERM)
+				log_error("%s: cannot add the ublk device: %s (a user who is not root needs --unprivileged)",
+					  dev_origin(dev), strerror(-ret));
+			else if (ret == -EEXIST)
 				log_error("%s: device id %d is already in use",
 					  dev_config_origin(cfg, KEY_DEV_ID), cfg->dev_id);
 			else
@@ -242,6 +262,11 @@ static int add_or_recover(struct device *dev, int recover_id)
 		}
 		dev->dev_id = (int)dev->info.dev_id;
 		dev->added = 1;
+		/* The kernel gives root an ordinary device, whatever it asked for. */
+		if ((dev->flags & UBLK_F_UNPRIVILEGED_DEV) &&
+		    !(dev->info.flags & UBLK_F_UNPRIVILEGED_DEV))
+			log_warn("dev %d: added by root: an ordinary (privileged) device, not an unprivileged one",
+				 dev->dev_id);
 		return 0;
 	}
 
@@ -329,7 +354,7 @@ int device_start(struct device *dev, int recover_id)
 			  dev_origin(dev));
 		goto err_ctrl;
 	}
-	if (device_choose_flags(dev))
+	if (device_choose_flags(dev) || shmem_zc_check(dev->cfg))
 		goto err_ctrl;
 	if (add_or_recover(dev, recover_id))
 		goto err_ctrl;
@@ -382,6 +407,11 @@ int device_start(struct device *dev, int recover_id)
 		}
 	}
 	ctrl_get_dev_info(&dev->ctrl, dev->dev_id, &dev->info);
+	/* Live: a registration may freeze the queue, which the IO threads drain. */
+	if (shmem_zc_start(dev)) {
+		device_stop(dev);
+		goto err_threads;
+	}
 	return 0;
 
 err_threads:
@@ -438,7 +468,9 @@ void device_destroy(struct device *dev, int del_dev)
 	if (!dev)
 		return;
 	if (dev->threads) {
+		shmem_zc_stop_listener(dev);
 		threads_force_exit(dev);
+		shmem_zc_stop(dev);
 		/* A recoverable device keeps its file for the next daemon to replace. */
 		stats_close(dev, del_dev || !(dev->info.flags & UBLK_F_USER_RECOVERY));
 		threads_free(dev);

@@ -26,12 +26,14 @@ struct io_thread;
 struct batch_state;
 struct cmd_ops;
 struct stats_file;
+struct shmem_zc;
 
 /* Per-IO state flags (io_slot.flags). */
 #define IO_BUF_REGISTERED	(1U << 0)	/* we registered the buffer: unregister before commit */
 #define IO_SQE_STARVED		(1U << 1)	/* ublk_get_sqe() said NULL to a layer: an -EAGAIN
 						 * result restarts the request instead */
 #define IO_NEED_REG_BUF		(1U << 2)	/* AUTO_ZC: the kernel left registering to us */
+#define IO_SHMEM		(1U << 3)	/* SHMEM_ZC: req.buf is the application's memory */
 
 /* What a slot waits for on its thread's deferred list (no SQE was free). */
 enum io_deferred {
@@ -138,6 +140,7 @@ struct device {
 	unsigned int nr_threads;
 	struct stats_file *stats;	/* shared with `ublk-server stats` */
 	size_t stats_len;
+	struct shmem_zc *shmem;		/* UBLK_F_SHMEM_ZC buffers (shmem_zc.c) */
 };
 
 /*

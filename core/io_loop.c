@@ -23,6 +23,7 @@
 #include "io_internal.h"
 #include "io_loop.h"
 #include "log.h"
+#include "shmem_zc.h"
 #include "stats.h"
 #include "zoned.h"
 
@@ -200,8 +201,9 @@ static void io_commit(struct io_slot *io, int result)
 		if (dev->cmd->commit_sqes)
 			sqe[0]->flags |= IOSQE_IO_HARDLINK;
 		sqe[0]->user_data = ud_build(req->tag, req->q_id, 0, UD_UNREG_BUF, 0);
-	} else if (result > 0 && ((dev->data_path == DATA_USER_COPY && req->op == UBLK_OP_READ &&
-				    !dev->no_data) || req->op == UBLK_OP_REPORT_ZONES)) {
+	} else if (result > 0 && !(io->flags & IO_SHMEM) &&
+		   ((dev->data_path == DATA_USER_COPY && req->op == UBLK_OP_READ &&
+		     !dev->no_data) || req->op == UBLK_OP_REPORT_ZONES)) {
 		ssize_t w = pwrite(dev->cdev_fd, io->buf, (size_t)result,
 				   (off_t)user_copy_offset(io));
 
@@ -255,7 +257,8 @@ static void io_start_data(struct io_slot *io)
 	struct device *dev = io->dev;
 	struct ublk_request *req = &io->req;
 	unsigned int op = req->op;
-	int needs_data = op_has_data((int)op) && !dev->no_data;
+	/* Shared memory: the data is where the layers will look, nothing to move. */
+	int needs_data = op_has_data((int)op) && !dev->no_data && !(io->flags & IO_SHMEM);
 
 	if (needs_data && (dev->data_path == DATA_ZERO_COPY ||
 			   (dev->data_path == DATA_AUTO_ZC && (io->flags & IO_NEED_REG_BUF)))) {
@@ -325,6 +328,36 @@ static int zone_op_start(struct io_slot *io, const struct ublksrv_io_desc *iod, 
 	}
 }
 
+/* The slot's own buffer again, after a request served from shared memory. */
+static void shmem_io_reset(struct io_slot *io)
+{
+	int data_path = io->dev->data_path;
+
+	io->flags &= ~IO_SHMEM;
+	io->req.buf = io->buf;
+	io->req.data_mode = data_path == DATA_ZERO_COPY || data_path == DATA_AUTO_ZC ?
+			    UBLK_DATA_FIXED : UBLK_DATA_BUFFER;
+}
+
+/* UBLK_IO_F_SHMEM_ZC: point the request at the application's memory; 0, or -EIO. */
+static int shmem_io_start(struct io_slot *io, const struct ublksrv_io_desc *iod)
+{
+	struct ublk_request *req = &io->req;
+	void *p = shmem_zc_lookup(io->dev->shmem, iod->addr, req->length);
+
+	if (!p) {
+		log_error("dev %d queue %u tag %u: request names shared buffer %u (offset %u), which this daemon has not mapped",
+			  io->dev->dev_id, req->q_id, req->tag, ublk_shmem_zc_index(iod->addr),
+			  ublk_shmem_zc_offset(iod->addr));
+		return -EIO;
+	}
+	req->buf = p;
+	req->data_mode = UBLK_DATA_BUFFER;
+	io->flags |= IO_SHMEM;
+	stats_shmem_hit(io);
+	return 0;
+}
+
 /* A request arrived in slot io: describe it, check it once for every target, start it. */
 static void io_start(struct io_slot *io)
 {
@@ -355,6 +388,12 @@ static void io_start(struct io_slot *io)
 	io->flags &= ~(IO_SQE_STARVED | IO_NEED_REG_BUF);
 	if (iod->op_flags & UBLK_IO_F_NEED_REG_BUF)
 		io->flags |= IO_NEED_REG_BUF;
+	if (io->flags & IO_SHMEM)
+		shmem_io_reset(io);
+	if ((iod->op_flags & UBLK_IO_F_SHMEM_ZC) && shmem_io_start(io, iod)) {
+		io_commit(io, -EIO);
+		return;
+	}
 
 	switch (op) {
 	case UBLK_IO_OP_READ:

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "run_dir.h"
 
@@ -19,10 +20,21 @@ void run_dir_set(const char *dir)
 const char *run_dir_get(void)
 {
 	const char *env = getenv("UBLK_RUN_DIR");
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
 
 	if (run_dir)
 		return run_dir;
-	return env && *env ? env : DEFAULT_RUN_DIR;
+	if (env && *env)
+		return env;
+	/* A user who is not root (unprivileged devices): the user's own runtime dir. */
+	if (geteuid() != 0 && xdg && *xdg) {
+		static char user_dir[PATH_MAX];
+
+		if (!user_dir[0])
+			snprintf(user_dir, sizeof(user_dir), "%s/ublk-server", xdg);
+		return user_dir;
+	}
+	return DEFAULT_RUN_DIR;
 }
 
 int run_dir_ensure(void)

@@ -8,7 +8,10 @@
 
 #define DEFAULT_RUN_DIR "/run/ublk-server"
 
-/* --run-dir / [global] run_dir; else $UBLK_RUN_DIR; else the default. */
+/*
+ * --run-dir / [global] run_dir; else $UBLK_RUN_DIR; else, for a user who is
+ * not root, $XDG_RUNTIME_DIR/ublk-server; else the default.
+ */
 void run_dir_set(const char *dir);
 const char *run_dir_get(void);
 /* Create the directory (and parents) if needed; -errno on failure. */

@@ -56,6 +56,7 @@ struct stats_block {
 	uint64_t backend_errors;	/* errors the target completed supported ops with */
 	uint64_t lat_sum_ns[NR_STATS_LAT];
 	uint64_t lat[NR_STATS_LAT][NR_STATS_BUCKETS];
+	uint64_t shmem_zc_hits;		/* requests served from shared memory (SHMEM_ZC) */
 } __attribute__((aligned(64)));
 
 #define STATS_NAME_LEN		64
@@ -96,6 +97,7 @@ void stats_path(int dev_id, char *buf, size_t len);
 /* Only for measuring what the counters cost (bench). */
 static inline void stats_io_start(struct io_slot *io) { (void)io; }
 static inline void stats_io_done(struct io_slot *io, int result) { (void)io; (void)result; }
+static inline void stats_shmem_hit(struct io_slot *io) { (void)io; }
 #else
 
 static inline uint64_t stats_now_ns(void)
@@ -133,6 +135,15 @@ static inline void stats_io_start(struct io_slot *io)
 	b = stats_block_of(s, io);
 	io->start_ns = stats_now_ns();
 	STATS_ADD(b->started, 1);
+}
+
+/* The request's data is in a registered shared buffer: no copy, no registration. */
+static inline void stats_shmem_hit(struct io_slot *io)
+{
+	struct stats_file *s = io->dev->stats;
+
+	if (s)
+		STATS_ADD(stats_block_of(s, io)->shmem_zc_hits, 1);
 }
 
 /* The result is about to be committed: io_complete(). */

@@ -217,6 +217,7 @@ struct json_object *stats_to_json(const struct stats_snapshot *s,
 	json_object_object_add(o, "bytes", per_op(t->bytes));
 	json_object_object_add(o, "errors", per_op(t->errors));
 	json_object_object_add(o, "backend_errors", json_u64(t->backend_errors));
+	json_object_object_add(o, "shmem_zc_hits", json_u64(t->shmem_zc_hits));
 	json_object_object_add(o, "in_flight", json_u64(stats_in_flight(t)));
 	json_object_object_add(o, "latency", latency_json(t));
 

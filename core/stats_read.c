@@ -26,6 +26,7 @@ static void block_add(struct stats_block *sum, const struct stats_block *b)
 		sum->errors[k] += __atomic_load_n(&b->errors[k], __ATOMIC_RELAXED);
 	}
 	sum->backend_errors += __atomic_load_n(&b->backend_errors, __ATOMIC_RELAXED);
+	sum->shmem_zc_hits += __atomic_load_n(&b->shmem_zc_hits, __ATOMIC_RELAXED);
 	for (k = 0; k < NR_STATS_LAT; k++) {
 		sum->lat_sum_ns[k] += __atomic_load_n(&b->lat_sum_ns[k], __ATOMIC_RELAXED);
 		for (i = 0; i < NR_STATS_BUCKETS; i++)

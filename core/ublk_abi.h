@@ -322,6 +322,41 @@ struct ublk_params {
 	struct ublk_param_integrity integrity;
 };
 
+/*
+ * Shared-memory zero copy (UBLK_F_SHMEM_ZC, Linux 7.1). REG_BUF pins a
+ * page-aligned range of the caller's memory (ctrl_cmd.addr points to a
+ * struct ublk_shmem_buf_reg) and returns its index; UNREG_BUF takes the
+ * index in data[0]. A request whose pages all lie, contiguously, in one
+ * registered buffer arrives with UBLK_IO_F_SHMEM_ZC and desc.addr =
+ * index << 32 | byte offset; the kernel then copies nothing either way.
+ * 7.1 had len as __u32 followed by flags: with len < 4 GiB the 24-byte
+ * layout below reads the same on both.
+ */
+#define UBLK_CMD_REG_BUF		0x18
+#define UBLK_CMD_UNREG_BUF		0x19
+#define UBLK_U_CMD_REG_BUF		_IOWR('u', UBLK_CMD_REG_BUF, struct ublksrv_ctrl_cmd)
+#define UBLK_U_CMD_UNREG_BUF		_IOWR('u', UBLK_CMD_UNREG_BUF, struct ublksrv_ctrl_cmd)
+
+struct ublk_shmem_buf_reg {
+	__u64 addr;		/* page aligned */
+	__u64 len;		/* page aligned, < 4 GiB */
+	__u32 flags;		/* UBLK_SHMEM_BUF_* */
+	__u32 reserved;
+};
+
+#define UBLK_SHMEM_BUF_READ_ONLY	(1U << 0)	/* matches WRITE requests only */
+#define UBLK_IO_F_SHMEM_ZC		(1U << 19)
+
+static inline __u16 ublk_shmem_zc_index(__u64 addr)
+{
+	return (__u16)(addr >> 32);
+}
+
+static inline __u32 ublk_shmem_zc_offset(__u64 addr)
+{
+	return (__u32)addr;
+}
+
 _Static_assert(sizeof(struct ublksrv_ctrl_cmd) == 32, "ublksrv_ctrl_cmd layout");
 _Static_assert(sizeof(struct ublksrv_ctrl_dev_info) == 64, "ublksrv_ctrl_dev_info layout");
 _Static_assert(offsetof(struct ublksrv_ctrl_dev_info, flags) == 24, "dev_info.flags offset");
@@ -340,5 +375,6 @@ _Static_assert(sizeof(struct ublk_param_integrity) == 16, "ublk_param_integrity 
 _Static_assert(offsetof(struct ublk_params, discard) == 40, "ublk_params.discard offset");
 _Static_assert(offsetof(struct ublk_params, seg) == 120, "ublk_params.seg offset");
 _Static_assert(sizeof(struct ublk_params) == 152, "ublk_params layout");
+_Static_assert(sizeof(struct ublk_shmem_buf_reg) == 24, "ublk_shmem_buf_reg layout");
 
 #endif

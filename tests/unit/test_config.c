@@ -180,11 +180,52 @@ static void test_filters(void)
 	cli_free(&a);
 }
 
+/* kublk 7.3's shared memory options, and unprivileged devices. */
+static void test_shmem_unprivileged(void)
+{
+	char *argv[] = { "ublk-server", "add", "-t", "loop", "--shmem_zc", "--htlb",
+			 "/mnt/huge/buf", "--rdonly_shmem_buf", "a.img" };
+	char *rel[] = { "ublk-server", "add", "-t", "loop", "--htlb", "buf" };
+	char *unpriv[] = { "ublk-server", "add", "-t", "null", "--unprivileged" };
+	struct cli_args a;
+	struct dev_config c;
+
+	CHECK(!parse(&a, 9, argv));
+	CHECK(a.dev.shmem_zc && a.dev.rdonly_shmem_buf && !strcmp(a.dev.htlb, "/mnt/huge/buf"));
+	CHECK(a.dev.nr_plugin_keys == 1);
+	CHECK(!dev_config_validate(&a.dev));
+	cli_free(&a);
+	CHECK(parse(&a, 6, rel));		/* htlb must be an absolute path */
+	cli_free(&a);
+	CHECK(!parse(&a, 5, unpriv) && a.dev.unprivileged && !dev_config_validate(&a.dev));
+	cli_free(&a);
+
+	dev_config_init(&c);
+	CHECK(!dev_config_set(&c, "target", "null", "x:1"));
+	CHECK(!dev_config_set(&c, "htlb", "/dev/hugepages/b", "x:2") && c.shmem_zc);
+	CHECK(!dev_config_validate(&c));
+	CHECK(!dev_config_set(&c, "unprivileged", "on", "x:3"));
+	CHECK(!dev_config_validate(&c));
+	CHECK(!dev_config_set(&c, "zero_copy", "on", "x:4"));
+	CHECK(dev_config_validate(&c));		/* the kernel: no zero copy when unprivileged */
+	CHECK(!dev_config_set(&c, "zero_copy", "off", "x:4"));
+	CHECK(!dev_config_set(&c, "recovery", "on", "x:5"));
+	CHECK(dev_config_validate(&c));		/* ... nor recovery */
+	dev_config_free(&c);
+
+	dev_config_init(&c);
+	CHECK(!dev_config_set(&c, "target", "null", "x:1"));
+	CHECK(!dev_config_set(&c, "rdonly_shmem_buf", "on", "x:2"));
+	CHECK(dev_config_validate(&c));		/* read-only what? no htlb */
+	dev_config_free(&c);
+}
+
 int main(void)
 {
 	log_level = LOG_LEVEL_ERROR;
 	test_core_keys();
 	test_kernel7_keys();
+	test_shmem_unprivileged();
 	test_cli_kublk_style();
 	test_cli_errors();
 	test_filters();
