@@ -345,6 +345,7 @@ static int set_core_key(struct dev_config *cfg, int key, const char *value,
 	case KEY_SEG_BOUNDARY_MASK:
 		if (dev7_set_key(cfg, key, value, origin))
 			return -1;
+		break;
 	case KEY_SHMEM_ZC:
 	case KEY_RDONLY_SHMEM_BUF:
 	case KEY_UNPRIVILEGED: {
