@@ -88,7 +88,7 @@ static int batch_thread_init(struct io_thread *t, void (*start)(struct io_slot *
 		b->flags |= UBLK_BATCH_F_HAS_BUF_ADDR;
 		b->elem_bytes += sizeof(__u64);
 	}
-	if (dev->data_path == DATA_AUTO_ZC && dev->cfg->auto_zc_fallback)
+	if (dev->data_path == DATA_AUTO_ZC && dev->auto_zc_fallback)
 		b->flags |= UBLK_BATCH_F_AUTO_BUF_REG_FALLBACK;
 
 	/* liburing 2.3 has no io_uring_setup_buf_ring(): map and register by hand. */

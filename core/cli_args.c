@@ -37,6 +37,7 @@ static const struct cli_option options[] = {
 	{ 'u', "user_copy", OPT_KEY_FLAG, "user_copy", "1" },
 	{ 'g', "get_data", OPT_KEY_FLAG, "get_data", "1" },
 	{ 'b', "batch", OPT_KEY_FLAG, "batch", "1" },
+	{ 0, "copy", OPT_KEY_FLAG, "data_path", "copy" },
 	{ 'r', "recovery", OPT_KEY_IF_TRUE, "recovery", "on" },
 	{ 'i', "recovery_reissue", OPT_KEY_IF_TRUE, "recovery", "reissue" },
 	{ 'e', "recovery_fail_io", OPT_KEY_IF_TRUE, "recovery", "fail_io" },

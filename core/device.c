@@ -125,16 +125,23 @@ static void zero_copy_refusal(const struct device *dev, char *buf, size_t len)
 }
 
 /* Decide, once, the UBLK_F_* flags, the data path and the command set. */
-static int device_choose_flags(struct device *dev)
+static int device_choose_flags(struct device *dev, int recover_id)
 {
+	struct ublksrv_ctrl_dev_info info;
+	__u64 recovered_flags = 0;
 	struct flag_choice c;
 	char refusal[256];
 
+	/* data_path = auto re-attaches with the path the device was added with. */
+	if (recover_id != DEVICE_ADD && ctrl_get_dev_info(&dev->ctrl, recover_id, &info) >= 0)
+		recovered_flags = info.flags;
 	zero_copy_refusal(dev, refusal, sizeof(refusal));
-	if (choose_flags(dev->cfg, dev->kernel_features, dev->caps, refusal, &c))
+	if (choose_flags(dev->cfg, dev->kernel_features, dev->caps, refusal, recovered_flags, &c))
 		return -1;
 	dev->flags = c.flags;
 	dev->data_path = c.data_path;
+	dev->auto_zc_fallback = c.fallback;
+	snprintf(dev->data_path_why, sizeof(dev->data_path_why), "%s", c.why);
 	dev->batch = c.batch;
 	dev->no_data = c.no_data;
 	dev->cmd = dev->batch ? &batch_cmd_ops : &per_io_cmd_ops;
@@ -183,7 +190,7 @@ static const char *data_path_options(__u64 f)
 		return "-g";
 	if (f == UBLK_F_BATCH_IO)
 		return "-b";
-	return f ? "other data path options" : "no data path option";
+	return f ? "other data path options" : "copy mode (--copy)";
 }
 
 #define LIVE_DAEMON_GRACE_MS	1000
@@ -299,7 +306,7 @@ int device_start(struct device *dev, int recover_id)
 			  dev_origin(dev));
 		goto err_ctrl;
 	}
-	if (device_choose_flags(dev))
+	if (device_choose_flags(dev, recover_id))
 		goto err_ctrl;
 	if (add_or_recover(dev, recover_id))
 		goto err_ctrl;
