@@ -55,7 +55,13 @@ def main(out):
     cpu = {}
     for path in sorted(glob.glob(os.path.join(out, "raw", "*.json"))):
         target, workload, _rep = os.path.basename(path)[:-5].split("__")
-        runs.setdefault((target, workload), []).append(one_run(path))
+        try:
+            run = one_run(path)
+        except (ValueError, KeyError, IndexError):
+            # A run cut short (the VM timed out or the bench was stopped).
+            print("skipped, not a complete fio result: %s" % path, file=sys.stderr)
+            continue
+        runs.setdefault((target, workload), []).append(run)
         c = one_cpu(path[:-5] + ".cpu")
         if c:
             cpu.setdefault((target, workload), []).append(c)
