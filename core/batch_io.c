@@ -128,7 +128,7 @@ static int batch_thread_init(struct io_thread *t, void (*start)(struct io_slot *
 		b->flags |= UBLK_BATCH_F_HAS_BUF_ADDR;
 		b->elem_bytes += sizeof(__u64);
 	}
-	if (dev->data_path == DATA_AUTO_ZC && dev->cfg->auto_zc_fallback)
+	if (dev->data_path == DATA_AUTO_ZC && dev->auto_zc_fallback)
 		b->flags |= UBLK_BATCH_F_AUTO_BUF_REG_FALLBACK;
 	batch_map_queues(t, b);
 	/* Two buffers a queue: one can be refilled while the other is in use. */

@@ -41,6 +41,7 @@ static const struct cli_option options[] = {
 	{ 0, "integrity_reftag", OPT_KEY_FLAG, "integrity_reftag", "1" },
 	{ 0, "rotate_auto_buf", OPT_KEY_FLAG, "rotate_auto_buf", "1" },
 	{ 0, "io_desc_size", OPT_KEY, "io_desc_size", NULL },
+	{ 0, "copy", OPT_KEY_FLAG, "data_path", "copy" },
 	{ 'r', "recovery", OPT_KEY_IF_TRUE, "recovery", "on" },
 	{ 'i', "recovery_reissue", OPT_KEY_IF_TRUE, "recovery", "reissue" },
 	{ 'e', "recovery_fail_io", OPT_KEY_IF_TRUE, "recovery", "fail_io" },

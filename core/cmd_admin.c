@@ -17,6 +17,7 @@
 #include "process.h"
 #include "run_dir.h"
 #include "stats.h"
+#include "stats_read.h"
 
 #define MAX_LISTED		1024
 #define DAEMON_EXIT_WAIT_MS	10000
@@ -164,6 +165,17 @@ static void format_cpus(const cpu_set_t *set, char *buf, size_t len)
 			done += (size_t)snprintf(buf + done, len - done, "%d ", cpu);
 }
 
+/* The data path its daemon chose and why, when served from this run dir. */
+static void print_data_path(int dev_id, FILE *out)
+{
+	struct stats_snapshot snap;
+
+	if (stats_snapshot_read(dev_id, &snap) < 0)
+		return;
+	fprintf(out, "\tdata path %s (%s)\n", snap.hdr.data_path, snap.hdr.data_path_why);
+	stats_snapshot_free(&snap);
+}
+
 int device_print_info(struct ctrl *ctrl, int dev_id, FILE *out)
 {
 	struct ublksrv_ctrl_dev_info info;
@@ -191,6 +203,7 @@ int device_print_info(struct ctrl *ctrl, int dev_id, FILE *out)
 		format_cpus(&set, cpus, sizeof(cpus));
 		fprintf(out, "\tqueue %u: affinity(%s)\n", q, cpus);
 	}
+	print_data_path(dev_id, out);
 	fflush(out);
 	return 0;
 }

@@ -113,6 +113,8 @@ static struct json_object *device_json(struct ctrl *ctrl, int dev_id, int *err)
 	json_object_object_add(o, "owner_gid", json_object_new_int64(info.owner_gid));
 	json_object_object_add(o, "data_path", json_object_new_string(
 		have_stats ? snap.hdr.data_path : data_path_of_flags(info.flags)));
+	json_object_object_add(o, "data_path_reason", have_stats ?
+			       json_object_new_string(snap.hdr.data_path_why) : NULL);
 	json_object_object_add(o, "recovery", json_object_new_string(recovery_of_flags(info.flags)));
 	if (have_stats) {
 		json_object_object_add(o, "target", json_object_new_string(snap.hdr.target));

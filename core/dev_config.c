@@ -39,6 +39,7 @@ static const char *const core_key_names[NR_CORE_KEYS] = {
 	[KEY_HTLB] = "htlb",
 	[KEY_RDONLY_SHMEM_BUF] = "rdonly_shmem_buf",
 	[KEY_UNPRIVILEGED] = "unprivileged",
+	[KEY_DATA_PATH] = "data_path",
 };
 
 void dev_config_init(struct dev_config *cfg)
@@ -286,6 +287,13 @@ static int set_core_key(struct dev_config *cfg, int key, const char *value,
 			return -1;
 		}
 		break;
+	case KEY_DATA_PATH:
+		if (strcmp(value, "auto") && strcmp(value, "copy")) {
+			log_error("%s: %s must be auto or copy, not '%s'", origin, name, value);
+			return -1;
+		}
+		cfg->data_path_copy = !strcmp(value, "copy");
+		break;
 	case KEY_PER_IO_TASKS:
 	case KEY_AUTO_ZC_FALLBACK:
 	case KEY_USER_COPY:
@@ -412,6 +420,24 @@ const char *dev_config_origin(const struct dev_config *cfg, enum core_key key)
 	return cfg->origin ? cfg->origin : "command line";
 }
 
+int dev_config_path_forced(const struct dev_config *cfg)
+{
+	return cfg->data_path_copy || cfg->key_origin[KEY_ZERO_COPY] ||
+	       cfg->key_origin[KEY_USER_COPY] || cfg->key_origin[KEY_GET_DATA];
+}
+
+const char *dev_config_path_origin(const struct dev_config *cfg)
+{
+	static const enum core_key keys[] = { KEY_ZERO_COPY, KEY_USER_COPY, KEY_GET_DATA,
+					      KEY_DATA_PATH };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (cfg->key_origin[keys[i]])
+			return cfg->key_origin[keys[i]];
+	return dev_config_origin(cfg, KEY_DATA_PATH);
+}
+
 int dev_config_validate(const struct dev_config *cfg)
 {
 	if (!cfg->target) {
@@ -438,6 +464,12 @@ int dev_config_validate(const struct dev_config *cfg)
 	if (cfg->zero_copy && cfg->user_copy) {
 		log_error("%s: zero_copy and user_copy exclude each other",
 			  dev_config_origin(cfg, KEY_USER_COPY));
+		return -1;
+	}
+	if (cfg->data_path_copy && (cfg->zero_copy || cfg->user_copy)) {
+		log_error("%s: data_path = copy (--copy) excludes %s",
+			  dev_config_origin(cfg, KEY_DATA_PATH),
+			  cfg->zero_copy ? "zero_copy" : "user_copy");
 		return -1;
 	}
 	if (cfg->get_data && (cfg->zero_copy || cfg->user_copy)) {
@@ -484,6 +516,8 @@ int dev_config_equal(const struct dev_config *a, const struct dev_config *b)
 	    a->recovery != b->recovery || a->zero_copy != b->zero_copy ||
 	    a->auto_zc_fallback != b->auto_zc_fallback ||
 	    a->user_copy != b->user_copy || a->get_data != b->get_data ||
+	    a->data_path_copy != b->data_path_copy ||
+	    !dev_config_path_forced(a) != !dev_config_path_forced(b) ||
 	    a->batch != b->batch || a->read_only != b->read_only ||
 	    a->logical_block_size != b->logical_block_size ||
 	    a->physical_block_size != b->physical_block_size ||

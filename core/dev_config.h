@@ -59,6 +59,7 @@ enum core_key {
 	KEY_AUTO_PART_SCAN, KEY_UBLK_FIXED_FD,
 	KEY_DMA_ALIGNMENT, KEY_MAX_SEGMENTS, KEY_MAX_SEGMENT_SIZE, KEY_SEG_BOUNDARY_MASK,
 	KEY_SHMEM_ZC, KEY_HTLB, KEY_RDONLY_SHMEM_BUF, KEY_UNPRIVILEGED,
+	KEY_DATA_PATH,
 	NR_CORE_KEYS
 };
 
@@ -77,6 +78,7 @@ struct dev_config {
 	int auto_zc_fallback;
 	int user_copy;
 	int get_data;
+	int data_path_copy;		/* data_path = copy; 0: auto unless a path key is set */
 	int batch;
 	int read_only;
 	uint32_t logical_block_size;	/* 0: the plugin's choice */
@@ -115,6 +117,13 @@ int dev_config_add_filter(struct dev_config *cfg, const char *name, const char *
 int dev_config_validate(const struct dev_config *cfg);
 /* Origin of a core key, or of the device when the key was defaulted. */
 const char *dev_config_origin(const struct dev_config *cfg, enum core_key key);
+/*
+ * Did the user choose the data path (zero_copy, user_copy, get_data or
+ * data_path = copy given, even as off)? Else data_path = auto decides.
+ */
+int dev_config_path_forced(const struct dev_config *cfg);
+/* Where the forced data path was given, for `list`. */
+const char *dev_config_path_origin(const struct dev_config *cfg);
 /* Same device description? (used by SIGHUP reload) */
 int dev_config_equal(const struct dev_config *a, const struct dev_config *b);
 

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include <string.h>
 
+#include <stdio.h>
+
+#include "data_path_auto.h"
 #include "dev_params.h"
 #include "feature_names.h"
 #include "log.h"
@@ -74,8 +77,61 @@ int require_feature(__u64 kernel_features, __u64 flag, const char *what, const c
 	return -1;
 }
 
+/* The UBLK_F_* flags that select a data path. */
+static __u64 path_flags(int data_path, int fallback)
+{
+	switch (data_path) {
+	case DATA_GET_DATA:
+		return UBLK_F_NEED_GET_DATA;
+	case DATA_USER_COPY:
+		return UBLK_F_USER_COPY;
+	case DATA_ZERO_COPY:
+		return UBLK_F_SUPPORT_ZERO_COPY;
+	case DATA_AUTO_ZC:
+		/* The fallback registers by hand: that is SUPPORT_ZERO_COPY. */
+		return UBLK_F_AUTO_BUF_REG | (fallback ? UBLK_F_SUPPORT_ZERO_COPY : 0);
+	default:
+		return 0;
+	}
+}
+
+/* data_path = auto: the fastest path, or on recovery the one the device has. */
+static int choose_auto(const struct dev_config *cfg, __u64 kernel_features, uint32_t caps,
+		       const char *zc_refusal, __u64 recovered_flags, struct flag_choice *out)
+{
+	const char *origin = dev_config_origin(cfg, KEY_DATA_PATH);
+	unsigned int allowed = PATHS_ANY;
+	struct auto_path ap;
+
+	if (recovered_flags) {
+		out->data_path = data_path_from_flags(recovered_flags, &out->fallback);
+		if ((out->data_path == DATA_ZERO_COPY || out->data_path == DATA_AUTO_ZC) &&
+		    !(caps & (UBLK_CAP_ZERO_COPY | UBLK_CAP_NO_DATA))) {
+			log_error("%s: the device runs %s but %s", origin,
+				  data_path_word(out->data_path), zc_refusal);
+			return -1;
+		}
+		snprintf(out->why, sizeof(out->why), "auto: kept from the recovered device");
+		return 0;
+	}
+	/* Batch commands carry a buffer address or an auto registration (batch_io.c). */
+	if (cfg->batch)
+		allowed &= PATH_BIT(DATA_COPY) | PATH_BIT(DATA_AUTO_ZC);
+	/* The kernel gives zero copy and user copy to root's devices only. */
+	if (cfg->unprivileged)
+		allowed &= PATH_BIT(DATA_COPY);
+	if (data_path_auto(kernel_features, caps, allowed, zc_refusal, &ap)) {
+		log_error("%s: data_path = auto: %s", origin, ap.why);
+		return -1;
+	}
+	out->data_path = ap.data_path;
+	out->fallback = ap.fallback;
+	snprintf(out->why, sizeof(out->why), "%s", ap.why);
+	return 0;
+}
+
 int choose_flags(const struct dev_config *cfg, __u64 kernel_features, uint32_t caps,
-		 const char *zc_refusal, struct flag_choice *out)
+		 const char *zc_refusal, __u64 recovered_flags, struct flag_choice *out)
 {
 	__u64 f = 0;
 
@@ -123,6 +179,12 @@ int choose_flags(const struct dev_config *cfg, __u64 kernel_features, uint32_t c
 		    require_feature(kernel_features, UBLK_F_USER_COPY, "metadata_size", origin))
 			return -1;
 		out->data_path = DATA_USER_COPY;
+		snprintf(out->why, sizeof(out->why),
+			 "integrity metadata moves only by user copy");
+	} else if (!dev_config_path_forced(cfg)) {
+		if (choose_auto(cfg, kernel_features, caps, zc_refusal, recovered_flags, out))
+			return -1;
+		f |= path_flags(out->data_path, out->fallback);
 	} else if (cfg->zero_copy) {
 		const char *origin = dev_config_origin(cfg, KEY_ZERO_COPY);
 
@@ -145,6 +207,7 @@ int choose_flags(const struct dev_config *cfg, __u64 kernel_features, uint32_t c
 				if (require_feature(kernel_features, UBLK_F_SUPPORT_ZERO_COPY,
 						    "auto_zc_fallback", origin))
 					return -1;
+				out->fallback = 1;
 			}
 			out->data_path = DATA_AUTO_ZC;
 		}
@@ -161,6 +224,8 @@ int choose_flags(const struct dev_config *cfg, __u64 kernel_features, uint32_t c
 			return -1;
 		out->data_path = DATA_GET_DATA;
 	}
+	if (dev_config_path_forced(cfg))
+		snprintf(out->why, sizeof(out->why), "set by %s", dev_config_path_origin(cfg));
 	if (cfg->per_io_tasks) {
 		f |= UBLK_F_PER_IO_DAEMON;
 		if (require_feature(kernel_features, UBLK_F_PER_IO_DAEMON, "per_io_tasks",

@@ -30,6 +30,8 @@ struct flag_choice {
 	int data_path;		/* enum data_path */
 	int batch;		/* UBLK_F_BATCH_IO commands */
 	int no_data;		/* no layer touches request data */
+	int fallback;		/* auto_zc: register by hand where the kernel could not */
+	char why[160];		/* "set by --auto_zc", "auto: kernel has ..." */
 };
 
 /*
@@ -40,10 +42,12 @@ int require_feature(__u64 kernel_features, __u64 flag, const char *what, const c
 /*
  * The flags and data path of a device; caps are the stack's combined
  * UBLK_CAP_*, zc_refusal what to say when zero copy is asked of a stack
- * without it. 0, or -1 after one line.
+ * without it. Without a forced path, data_path = auto chooses
+ * (data_path_auto.h); recovering a device (recovered_flags: its flags, 0
+ * when adding), auto keeps the path it was added with. 0, or -1 after one line.
  */
 int choose_flags(const struct dev_config *cfg, __u64 kernel_features, uint32_t caps,
-		 const char *zc_refusal, struct flag_choice *out);
+		 const char *zc_refusal, __u64 recovered_flags, struct flag_choice *out);
 /* The kernel's parameters for geometry p; requests are at most max_io_buf_bytes. */
 void build_params(const struct ublk_device_params *p, uint32_t max_io_buf_bytes,
 		  struct ublk_params *kp);

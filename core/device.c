@@ -147,15 +147,20 @@ static const char *zoned_blocker(const struct device *dev)
 }
 
 /* Decide, once, the UBLK_F_* flags, the data path and the command set. */
-static int device_choose_flags(struct device *dev)
+static int device_choose_flags(struct device *dev, int recover_id)
 {
+	struct ublksrv_ctrl_dev_info info;
+	__u64 recovered_flags = 0;
 	struct flag_choice c;
 	char refusal[256];
 
 	if (integrity_check_layers(dev))
 		return -1;
+	/* data_path = auto re-attaches with the path the device was added with. */
+	if (recover_id != DEVICE_ADD && ctrl_get_dev_info(&dev->ctrl, recover_id, &info) >= 0)
+		recovered_flags = info.flags;
 	zero_copy_refusal(dev, refusal, sizeof(refusal));
-	if (choose_flags(dev->cfg, dev->kernel_features, dev->caps, refusal, &c))
+	if (choose_flags(dev->cfg, dev->kernel_features, dev->caps, refusal, recovered_flags, &c))
 		return -1;
 	if (zoned_choose_flags(dev->cfg, dev->kernel_features, &dev->params, dev->caps,
 			       target_name(dev), zoned_blocker(dev), &c))
@@ -165,6 +170,8 @@ static int device_choose_flags(struct device *dev)
 		return -1;
 	dev->flags = c.flags;
 	dev->data_path = c.data_path;
+	dev->auto_zc_fallback = c.fallback;
+	snprintf(dev->data_path_why, sizeof(dev->data_path_why), "%s", c.why);
 	dev->batch = c.batch;
 	dev->rotate_buf = dev->cfg->rotate_auto_buf && c.data_path == DATA_AUTO_ZC;
 	dev->no_data = c.no_data;
@@ -225,7 +232,7 @@ static const char *data_path_options(__u64 f)
 		return "-g";
 	if (f == UBLK_F_BATCH_IO)
 		return "-b";
-	return f ? "other data path options" : "no data path option";
+	return f ? "other data path options" : "copy mode (--copy)";
 }
 
 #define LIVE_DAEMON_GRACE_MS	1000
@@ -354,7 +361,7 @@ int device_start(struct device *dev, int recover_id)
 			  dev_origin(dev));
 		goto err_ctrl;
 	}
-	if (device_choose_flags(dev) || shmem_zc_check(dev->cfg))
+	if (device_choose_flags(dev, recover_id) || shmem_zc_check(dev->cfg))
 		goto err_ctrl;
 	if (add_or_recover(dev, recover_id))
 		goto err_ctrl;

@@ -113,6 +113,8 @@ struct device {
 	__u64 kernel_features;
 	__u64 flags;			/* UBLK_F_* asked for */
 	int data_path;			/* enum data_path */
+	int auto_zc_fallback;		/* auto_zc: register by hand where the kernel could not */
+	char data_path_why[160];	/* for list: "set by -z", "auto: kernel has ..." */
 	int no_data;			/* no layer touches data */
 	int zoned;			/* UBLK_F_ZONED: zone operations (zoned.h) */
 	uint64_t size;			/* bytes; grows with device_resized() */

@@ -130,7 +130,7 @@ static void prep_fetch_cmd(struct io_uring_sqe *sqe, struct io_slot *io, __u32 c
 		if (dev->rotate_buf && cmd_op == UBLK_U_IO_COMMIT_AND_FETCH_REQ)
 			io_rotate_buf_index(io);
 		sqe->addr = ublk_auto_buf_reg_encode(io->buf_index,
-				dev->cfg->auto_zc_fallback ? UBLK_AUTO_BUF_REG_FALLBACK : 0);
+				dev->auto_zc_fallback ? UBLK_AUTO_BUF_REG_FALLBACK : 0);
 	}
 	sqe->user_data = ud_build(io->req.tag, io->req.q_id, 0, UD_CMD, 0);
 	io->thread->cmd_inflight++;

@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "data_path_auto.h"
 #include "device.h"
 #include "layers.h"
 #include "log.h"
@@ -17,19 +18,6 @@
 void stats_path(int dev_id, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/dev%d.stats", run_dir_get(), dev_id);
-}
-
-static const char *data_path_word(int data_path)
-{
-	static const char *const words[] = {
-		[DATA_COPY] = "copy", [DATA_GET_DATA] = "get_data",
-		[DATA_USER_COPY] = "user_copy", [DATA_ZERO_COPY] = "zero_copy",
-		[DATA_AUTO_ZC] = "auto_zc",
-	};
-
-	if (data_path < 0 || data_path >= (int)(sizeof(words) / sizeof(words[0])))
-		return "unknown";
-	return words[data_path];
 }
 
 /* What the kernel device was created with: on recovery, the flags decide, not the config. */
@@ -58,6 +46,7 @@ static void describe(struct stats_file *s, const struct device *dev)
 			 dev->layers[i].name);
 	}
 	snprintf(s->data_path, sizeof(s->data_path), "%s", data_path_word(dev->data_path));
+	snprintf(s->data_path_why, sizeof(s->data_path_why), "%s", dev->data_path_why);
 	snprintf(s->recovery, sizeof(s->recovery), "%s",
 		 recovery_word(dev->info.flags | dev->flags));
 	for (i = 0; i < cfg->nr_plugin_keys; i++) {

@@ -25,7 +25,7 @@
 #include "device.h"
 
 #define STATS_MAGIC	0x326174736b6c6275ULL	/* "ublksta2" little-endian */
-#define STATS_VERSION	2
+#define STATS_VERSION	3		/* 3: data_path_why */
 
 enum stats_op {
 	STATS_OP_READ,
@@ -81,6 +81,7 @@ struct stats_file {
 	char layers[STATS_CONFIG_LEN / 8];	/* filters then target, outermost first: "a,b,null" */
 	char data_path[STATS_WORD_LEN];	/* copy, get_data, user_copy, zero_copy, auto_zc */
 	char recovery[STATS_WORD_LEN];	/* none, on, reissue, fail_io */
+	char data_path_why[160];	/* "auto: kernel has AUTO_BUF_REG, ...", "set by -z" */
 	char config[STATS_CONFIG_LEN];	/* the target's keys: "key=value\n"... */
 	struct stats_block blocks[];
 } __attribute__((aligned(64)));

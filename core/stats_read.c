@@ -74,6 +74,7 @@ int stats_snapshot_read(int dev_id, struct stats_snapshot *snap)
 	snap->hdr.layers[sizeof(snap->hdr.layers) - 1] = '\0';
 	snap->hdr.data_path[STATS_WORD_LEN - 1] = '\0';
 	snap->hdr.recovery[STATS_WORD_LEN - 1] = '\0';
+	snap->hdr.data_path_why[sizeof(snap->hdr.data_path_why) - 1] = '\0';
 	snap->hdr.config[STATS_CONFIG_LEN - 1] = '\0';
 	snap->queues = calloc(s->nr_queues, sizeof(*snap->queues));
 	snap->threads = calloc(s->nr_threads, sizeof(*snap->threads));

@@ -49,7 +49,7 @@ check_mode() {	# NAME FEATURES -- OPTIONS
 	echo "ok: $name: loop verify, stripe ext4"
 }
 
-check_mode copy "" --
+check_mode copy "" -- --copy
 check_mode zero-copy "ZERO_COPY" -- -z
 check_mode auto-zc "AUTO_BUF_REG" -- --auto_zc
 check_mode auto-zc-fallback "AUTO_BUF_REG ZERO_COPY" -- --auto_zc --auto_zc_fallback

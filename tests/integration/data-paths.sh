@@ -23,7 +23,7 @@ check_mode() {
 	assert_no_devices
 }
 
-id=$(add_dev -t null --size 1G)
+id=$(add_dev -t null --size 1G --copy)
 run_fio copy --filename=/dev/ublkb$id --rw=randrw --bs=4k --iodepth=32 --runtime=2 --time_based
 "$UBLK" del -n $id
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # kill -9 and `recover` with the add options work on every data path the
-# running kernel offers (copy, -z, --auto_zc, -u, -g, --per_io_tasks, -b):
-# the new daemon speaks the device's IO commands and IO works again.
+# running kernel offers (auto, --copy, -z, --auto_zc, -u, -g, --per_io_tasks,
+# -b): the new daemon speaks the device's IO commands and IO works again.
 . "${srcdir:-.}/lib.sh"
 
 features=$("$UBLK" features)
@@ -26,10 +26,11 @@ check_mode() {
 	timeout 20 dd if=/dev/zero of=/dev/ublkb$id bs=64k count=64 oflag=direct status=none ||
 		fail "$*: write after recover"
 	"$UBLK" del -n $id || fail "del after $*"
-	done_modes+=("${*:-copy}")
+	done_modes+=("${*:-auto}")
 }
 
 check_mode ""
+check_mode "" --copy
 check_mode ZERO_COPY -z
 check_mode AUTO_BUF_REG --auto_zc
 check_mode AUTO_BUF_REG --auto_zc --auto_zc_fallback

@@ -34,7 +34,8 @@ dev=$(jget "$lj" '.devices[0]')
 [ "$(jget "$dev" '.queues[0].affinity | length')" -ge 1 ] || fail "affinity"
 [ "$(jget "$dev" .target)" = loop ] || fail "target: $(jget "$dev" .target)"
 [ "$(jget "$dev" .config.file)" = "$SCRATCH/a.img" ] || fail "config: $(jget "$dev" '.config | tostring')"
-[ "$(jget "$dev" .data_path)" = copy ] || fail "data_path"
+[ "$(jget "$dev" .data_path) ($(jget "$dev" .data_path_reason))" = \
+  "$(dev_field $id 's/^\tdata path \(.*\)$/\1/p')" ] || fail "data_path"
 [ "$(jget "$dev" .recovery)" = on ] || fail "recovery: $(jget "$dev" .recovery)"
 [ "$(printf '%s' "$dev" | jq '.name')" = null ] || fail "a command line device has no stanza name"
 echo "ok: list --json -n $id: $(printf '%s' "$dev" | jq -c '{dev_id, state, target, config, data_path, recovery, daemon_pid}')"

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "data_path_auto.h"
 #include "dev_params.h"
 #include "dev_params7.h"
 #include "log.h"
@@ -30,16 +31,108 @@ static void make_cfg(const char *const *kv)
 static int choose(const char *const *kv, __u64 features, uint32_t caps, struct flag_choice *c)
 {
 	make_cfg(kv);
-	return choose_flags(&cfg, features, caps, "target t cannot do zero copy", c);
+	return choose_flags(&cfg, features, caps, "target t cannot do zero copy", 0, c);
+}
+
+/* The auto choice alone, every path allowed. */
+static int pick(__u64 features, uint32_t caps, unsigned int allowed, struct auto_path *ap)
+{
+	return data_path_auto(features, caps, allowed, "target t cannot do zero copy", ap);
+}
+
+#define KERNEL_6_12 (UBLK_F_USER_COPY | UBLK_F_NEED_GET_DATA | UBLK_F_USER_RECOVERY | \
+		     UBLK_F_USER_RECOVERY_REISSUE)
+
+static void test_auto(void)
+{
+	struct flag_choice c;
+	struct auto_path ap;
+
+	/* Zero-copy stacks: auto buffer registration with the manual fallback. */
+	CHECK(pick(ALL_FEATURES, UBLK_CAP_ZERO_COPY, PATHS_ANY, &ap) == 0);
+	CHECK(ap.data_path == DATA_AUTO_ZC && ap.fallback);
+	CHECK(!strcmp(ap.why, "auto: kernel has AUTO_BUF_REG (fallback: ZERO_COPY), target supports zero copy"));
+	/* ... without the fallback where the kernel has no manual registration ... */
+	CHECK(pick(ALL_FEATURES & ~UBLK_F_SUPPORT_ZERO_COPY, UBLK_CAP_ZERO_COPY, PATHS_ANY,
+		   &ap) == 0);
+	CHECK(ap.data_path == DATA_AUTO_ZC && !ap.fallback);
+	/* ... zero copy where only that exists (6.15) ... */
+	CHECK(pick(ALL_FEATURES & ~UBLK_F_AUTO_BUF_REG, UBLK_CAP_ZERO_COPY, PATHS_ANY, &ap) == 0);
+	CHECK(ap.data_path == DATA_ZERO_COPY);
+	/* ... and copy on 6.12, which has neither. */
+	CHECK(pick(KERNEL_6_12, UBLK_CAP_ZERO_COPY, PATHS_ANY, &ap) == 0);
+	CHECK(ap.data_path == DATA_COPY);
+	CHECK(!strcmp(ap.why, "auto: kernel has neither AUTO_BUF_REG nor ZERO_COPY"));
+
+	/* Stacks that touch data: copy, saying which layer stops zero copy. */
+	CHECK(pick(ALL_FEATURES, 0, PATHS_ANY, &ap) == 0);
+	CHECK(ap.data_path == DATA_COPY && !strcmp(ap.why, "auto: target t cannot do zero copy"));
+
+	/* NO_DATA (null): a path that moves no bytes. */
+	CHECK(pick(ALL_FEATURES, UBLK_CAP_NO_DATA, PATHS_ANY, &ap) == 0);
+	CHECK(ap.data_path == DATA_ZERO_COPY);
+	CHECK(pick(KERNEL_6_12, UBLK_CAP_NO_DATA, PATHS_ANY, &ap) == 0);
+	CHECK(ap.data_path == DATA_USER_COPY);
+	CHECK(pick(0, UBLK_CAP_NO_DATA, PATHS_ANY, &ap) == 0);
+	CHECK(ap.data_path == DATA_COPY);
+
+	/* A feature's requirement narrows the choice (integrity: user copy only). */
+	CHECK(pick(ALL_FEATURES, UBLK_CAP_ZERO_COPY, PATH_BIT(DATA_USER_COPY), &ap) == 0);
+	CHECK(ap.data_path == DATA_USER_COPY);
+	CHECK(!strcmp(ap.why, "auto: user_copy, the fastest path the device's options allow"));
+	CHECK(pick(0, UBLK_CAP_ZERO_COPY, PATH_BIT(DATA_USER_COPY), &ap) == -1);
+
+	/* Through choose_flags: the flags follow the path. */
+	CHECK(choose(NULL, ALL_FEATURES, UBLK_CAP_ZERO_COPY, &c) == 0);
+	CHECK(c.flags == (UBLK_F_AUTO_BUF_REG | UBLK_F_SUPPORT_ZERO_COPY));
+	CHECK(c.data_path == DATA_AUTO_ZC && c.fallback);
+	CHECK(choose(NULL, KERNEL_6_12, UBLK_CAP_ZERO_COPY, &c) == 0);
+	CHECK(c.flags == 0 && c.data_path == DATA_COPY);
+	CHECK(choose(NULL, KERNEL_6_12, UBLK_CAP_NO_DATA, &c) == 0);
+	CHECK(c.flags == UBLK_F_USER_COPY && c.data_path == DATA_USER_COPY);
+	{
+		/* Batch runs copy and auto_zc only. */
+		static const char *const kv[] = { "batch", "1", NULL };
+
+		CHECK(choose(kv, ALL_FEATURES, UBLK_CAP_NO_DATA, &c) == 0);
+		CHECK(c.flags == (UBLK_F_BATCH_IO | UBLK_F_AUTO_BUF_REG | UBLK_F_SUPPORT_ZERO_COPY));
+		CHECK(choose(kv, ALL_FEATURES & ~UBLK_F_AUTO_BUF_REG, UBLK_CAP_ZERO_COPY, &c) == 0);
+		CHECK(c.flags == UBLK_F_BATCH_IO && c.data_path == DATA_COPY);
+	}
+	{
+		/* Any path key given, even off, or data_path = copy: the user's choice. */
+		static const char *const off[] = { "zero_copy", "off", NULL };
+		static const char *const copy[] = { "data_path", "copy", NULL };
+		static const char *const bad[] = { "data_path", "copy", "user_copy", "1", NULL };
+
+		CHECK(choose(off, ALL_FEATURES, UBLK_CAP_ZERO_COPY, &c) == 0);
+		CHECK(c.flags == 0 && c.data_path == DATA_COPY && !strcmp(c.why, "set by test"));
+		CHECK(choose(copy, ALL_FEATURES, UBLK_CAP_NO_DATA, &c) == 0);
+		CHECK(c.flags == 0 && c.data_path == DATA_COPY);
+		make_cfg(bad);
+		CHECK(dev_config_validate(&cfg) == -1);
+		make_cfg(NULL);
+		CHECK(dev_config_set(&cfg, "data_path", "fast", "test") == -1);
+	}
+	/* Recovery keeps the path the device was added with. */
+	CHECK(choose_flags(&cfg, ALL_FEATURES, UBLK_CAP_ZERO_COPY, "t",
+			   UBLK_F_USER_RECOVERY | UBLK_F_SUPPORT_ZERO_COPY, &c) == 0);
+	CHECK(c.data_path == DATA_ZERO_COPY && c.flags == UBLK_F_SUPPORT_ZERO_COPY);
+	CHECK(choose_flags(&cfg, ALL_FEATURES, UBLK_CAP_ZERO_COPY, "t", UBLK_F_USER_RECOVERY, &c) == 0);
+	CHECK(c.data_path == DATA_COPY && c.flags == 0);
+	/* ... and refuses a stack that can no longer run it. */
+	CHECK(choose_flags(&cfg, ALL_FEATURES, 0, "t",
+			   UBLK_F_USER_RECOVERY | UBLK_F_AUTO_BUF_REG, &c) == -1);
 }
 
 static void test_flags(void)
 {
 	struct flag_choice c;
 
-	/* Nothing asked: copy mode, no flags; NO_DATA passes through. */
+	/* Nothing asked, nothing to copy: auto takes zero copy; NO_DATA passes through. */
 	CHECK(choose(NULL, ALL_FEATURES, UBLK_CAP_NO_DATA, &c) == 0);
-	CHECK(c.flags == 0 && c.data_path == DATA_COPY && !c.batch && c.no_data);
+	CHECK(c.flags == UBLK_F_SUPPORT_ZERO_COPY && c.data_path == DATA_ZERO_COPY &&
+	      !c.batch && c.no_data);
 
 	{
 		static const char *const kv[] = { "zero_copy", "on", NULL };
@@ -270,6 +363,7 @@ int main(void)
 	/* The refusals log one line each; keep the output for failures only. */
 	log_level = LOG_LEVEL_ERROR - 1;
 	test_flags();
+	test_auto();
 	test_params();
 	test_integrity();
 	test_params7();
