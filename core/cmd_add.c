@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "commands.h"
@@ -165,6 +166,7 @@ int cmd_add(struct cli_args *args, int recover)
 		if (pid)
 			_exit(pid < 0 ? 1 : 0);
 		/* The daemon: its stderr is the pipe until the device is LIVE. */
+		umask(077);
 		detach_stdio();
 		dup2(pipefd[1], STDERR_FILENO);
 		close(pipefd[1]);
