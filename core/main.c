@@ -74,6 +74,7 @@ static int cmd_help(struct cli_args *args, int argc, char **argv)
 int main(int argc, char **argv)
 {
 	struct cli_args args;
+	char **daemon_argv = NULL;
 	const char *cmd;
 	int ret;
 
@@ -88,7 +89,7 @@ int main(int argc, char **argv)
 		v[0] = argv[0];
 		v[1] = daemon_word;
 		memcpy(&v[2], &argv[1], (size_t)(argc - 1) * sizeof(*v));
-		argv = v;
+		argv = daemon_argv = v;
 		argc++;
 	}
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
@@ -100,6 +101,7 @@ int main(int argc, char **argv)
 		return cmd_stats(argc, argv);
 	if (cli_parse(&args, argc, argv)) {
 		cli_free(&args);
+		free(daemon_argv);
 		return 1;
 	}
 	if (args.quiet)
@@ -137,5 +139,6 @@ int main(int argc, char **argv)
 		ret = 1;
 	}
 	cli_free(&args);
+	free(daemon_argv);	/* args points into it until here */
 	return ret;
 }
