@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "commands.h"
@@ -214,6 +215,7 @@ int cmd_add(struct cli_args *args, int recover)
 		if (pid)
 			_exit(pid < 0 ? 1 : 0);
 		/* The daemon: its stderr is the pipe until the device is LIVE. */
+		umask(077);
 		detach_stdio();
 		dup2(pipefd[1], STDERR_FILENO);
 		close(pipefd[1]);

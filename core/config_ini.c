@@ -21,12 +21,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <ini.h>
 
 #include "config_ini.h"
 #include "log.h"
 #include "metrics_http.h"
+#include "run_dir.h"
 
 enum section_kind { SEC_NONE, SEC_GLOBAL, SEC_DEVICE };
 
@@ -267,13 +269,22 @@ static int set_global(struct parse_state *s, const char *key, const char *value)
 		c->metrics_line = s->lineno;
 		return 1;
 	}
+	if (!strcmp(key, "stats_mode")) {
+		if (run_dir_parse_stats_mode(value, &c->stats_mode)) {
+			parse_error(s, s->lineno,
+				    "stats_mode must be an octal mode from 0600 to 0644 (owner rw; group and others r at most), not '%s'",
+				    value);
+			return 0;
+		}
+		return 1;
+	}
 	if (!strcmp(key, "plugin_dir"))
 		field = &c->plugin_dir;
 	else if (!strcmp(key, "run_dir"))
 		field = &c->run_dir;
 	else {
 		parse_error(s, s->lineno,
-			    "unknown key '%s' in [global] (known: plugin_dir, log_level, run_dir, metrics_listen, log_syslog_prefix)",
+			    "unknown key '%s' in [global] (known: plugin_dir, log_level, run_dir, metrics_listen, log_syslog_prefix, stats_mode)",
 			    key);
 		return 0;
 	}
@@ -360,6 +371,7 @@ static void config_init(struct ini_config *c)
 	memset(c, 0, sizeof(*c));
 	c->log_level = -1;
 	c->log_syslog_prefix = -1;
+	c->stats_mode = RUN_DIR_STATS_MODE;
 }
 
 int config_ini_parse_stream(struct ini_config *c, FILE *f, const char *name)
@@ -391,19 +403,32 @@ int config_ini_parse_stream(struct ini_config *c, FILE *f, const char *name)
 	return -1;
 }
 
-int config_ini_load(struct ini_config *c, const char *path)
+int config_ini_load_named(struct ini_config *c, const char *path, const char *name)
 {
 	FILE *f = fopen(path, "re");
+	struct stat st;
 	int ret;
 
+	config_init(c);
 	if (!f) {
-		config_init(c);
-		log_error("%s: cannot open: %s", path, strerror(errno));
+		log_error("%s: cannot open: %s", name, strerror(errno));
 		return -1;
 	}
-	ret = config_ini_parse_stream(c, f, path);
+	/* Whoever may write it decides what root runs: not anybody. */
+	if (fstat(fileno(f), &st) == 0 && (st.st_mode & S_IWOTH)) {
+		log_error("%s: writable by others (mode %04o): refusing it (chmod o-w %s)", name,
+			  (unsigned int)(st.st_mode & 07777), name);
+		fclose(f);
+		return -1;
+	}
+	ret = config_ini_parse_stream(c, f, name);
 	fclose(f);
 	return ret;
+}
+
+int config_ini_load(struct ini_config *c, const char *path)
+{
+	return config_ini_load_named(c, path, path);
 }
 
 void config_ini_free(struct ini_config *c)

@@ -11,6 +11,8 @@
  *                                 ; Unix socket path); off when not set
  *   log_syslog_prefix = auto      ; "<N>" priorities on stderr: auto (under
  *                                 ; journald), on, off
+ *   stats_mode = 0640             ; mode of the stats files (default 0600:
+ *                                 ; root only); the run dir opens to match
  *
  *   [device data0]                ; one stanza per device; NAME is unique
  *   target = loop                 ; core keys: the same as the command line's
@@ -53,6 +55,7 @@ struct ini_config {
 	char *metrics_listen;
 	unsigned int metrics_line;	/* line of metrics_listen */
 	int log_syslog_prefix;		/* enum log_prefix_mode; -1: not set */
+	unsigned int stats_mode;	/* RUN_DIR_STATS_MODE when not set */
 	unsigned int global_line;	/* 0: no [global] section */
 	/* The device stanzas, in file order. Entries may be stolen (set NULL). */
 	struct ini_device **devs;
@@ -69,6 +72,12 @@ struct ini_config {
  * duplicate names and dev_ids. Target keys are only checked by the plugin.
  */
 int config_ini_load(struct ini_config *c, const char *path);
+/*
+ * The same, opening PATH but naming the file NAME in messages (a reload opens
+ * the absolute path: the daemon's working directory is /). Both refuse a
+ * file that others can write (one line naming it).
+ */
+int config_ini_load_named(struct ini_config *c, const char *path, const char *name);
 /* The same from an open stream; name is the FILE in messages. */
 int config_ini_parse_stream(struct ini_config *c, FILE *f, const char *name);
 void config_ini_free(struct ini_config *c);

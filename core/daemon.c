@@ -41,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "commands.h"
 #include "config_ini.h"
@@ -179,6 +180,8 @@ int cmd_daemon(struct cli_args *args)
 	dm.cli_plugin_dir = args->plugin_dir != NULL;
 	dm.cli_run_dir = args->run_dir != NULL;
 
+	/* What the daemon creates (state, stats, sockets) is its own unless said otherwise. */
+	umask(077);
 	if (config_ini_load(&conf, dm.path))
 		return 1;
 	daemon_apply_globals(&dm, &conf, 0);
@@ -194,8 +197,18 @@ int cmd_daemon(struct cli_args *args)
 		goto out_conf;
 	}
 
+	/* A relative --run-dir or $UBLK_RUN_DIR: from here, before the chdir below. */
+	if (run_dir_get()[0] != '/' && getcwd(abs, sizeof(abs))) {
+		size_t n = strlen(abs);
+
+		snprintf(abs + n, sizeof(abs) - n, "/%s", run_dir_get());
+		run_dir_set(abs);
+	}
 	dm.run_dir = strdup(run_dir_get());
 	dm.abs_path = strdup(realpath(dm.path, abs) ? abs : dm.path);
+	/* Hold no directory busy; reloads open abs_path. */
+	if (chdir("/"))
+		log_warn("chdir /: %s", strerror(errno));
 	dm.devs = calloc(conf.nr_devs + 1, sizeof(*dm.devs));
 	if (!dm.run_dir || !dm.abs_path || !dm.devs) {
 		log_error("out of memory");

@@ -42,6 +42,12 @@ void daemon_apply_globals(struct daemon *dm, const struct ini_config *c, int rel
 		plugin_set_dir(c->plugin_dir);
 	if (!reload && !dm->cli_run_dir && c->run_dir)
 		run_dir_set(c->run_dir);
+	/* Like run_dir: the run dir was made for the first one. */
+	if (!reload)
+		run_dir_set_stats_mode(c->stats_mode);
+	else if (c->stats_mode != run_dir_stats_mode())
+		log_warn("%s:%u: stats_mode changed; it applies when ublk-server restarts",
+			 c->path, c->global_line);
 	if (reload && !dm->cli_run_dir && c->run_dir && strcmp(c->run_dir, dm->run_dir))
 		log_warn("%s:%u: run_dir changed; it applies when ublk-server restarts",
 			 c->path, c->global_line);
@@ -68,7 +74,7 @@ void daemon_reload(struct daemon *dm)
 
 	log_info("SIGHUP: reloading %s", dm->path);
 	notify_sendf("RELOADING=1\nMONOTONIC_USEC=%llu", monotonic_usec());
-	if (config_ini_load(&nc, dm->path))
+	if (config_ini_load_named(&nc, dm->abs_path, dm->path))
 		goto failed;
 	daemon_apply_globals(dm, &nc, 1);
 

@@ -11,6 +11,7 @@
 #include "daemon_state.h"
 #include "process.h"
 #include "log.h"
+#include "run_dir.h"
 
 int daemon_state_write(const char *run_dir, const struct daemon_state *st)
 {
@@ -20,7 +21,7 @@ int daemon_state_write(const char *run_dir, const struct daemon_state *st)
 
 	snprintf(path, sizeof(path), "%s/%s.state", run_dir, st->name);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, RUN_DIR_STATE_MODE);
 	if (fd < 0 || !(f = fdopen(fd, "w"))) {
 		log_error("%s: %s", tmp, strerror(errno));
 		if (fd >= 0)

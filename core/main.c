@@ -100,6 +100,7 @@ static int cmd_help(struct cli_args *args, int argc, char **argv)
 int main(int argc, char **argv)
 {
 	struct cli_args args;
+	char **daemon_argv = NULL;
 	const char *cmd;
 	int ret;
 
@@ -114,7 +115,7 @@ int main(int argc, char **argv)
 		v[0] = argv[0];
 		v[1] = daemon_word;
 		memcpy(&v[2], &argv[1], (size_t)(argc - 1) * sizeof(*v));
-		argv = v;
+		argv = daemon_argv = v;
 		argc++;
 	}
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
@@ -126,6 +127,7 @@ int main(int argc, char **argv)
 		return cmd_stats(argc, argv);
 	if (cli_parse(&args, argc, argv)) {
 		cli_free(&args);
+		free(daemon_argv);
 		return 1;
 	}
 	if (args.quiet)
@@ -167,5 +169,6 @@ int main(int argc, char **argv)
 		ret = 1;
 	}
 	cli_free(&args);
+	free(daemon_argv);	/* args points into it until here */
 	return ret;
 }

@@ -10,6 +10,52 @@
 #include "run_dir.h"
 
 static char *run_dir;
+static unsigned int stats_mode = RUN_DIR_STATS_MODE;
+
+void run_dir_set_stats_mode(unsigned int mode)
+{
+	stats_mode = mode;
+}
+
+unsigned int run_dir_stats_mode(void)
+{
+	return stats_mode;
+}
+
+int run_dir_parse_stats_mode(const char *s, unsigned int *mode)
+{
+	unsigned long v;
+	char *end;
+
+	if (*s < '0' || *s > '7')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 8);
+	if (errno || *end || end - s > 4 || (v & ~0644UL) || (v & 0600) != 0600)
+		return -1;
+	*mode = (unsigned int)v;
+	return 0;
+}
+
+/* Search (and list) the directory for the classes that may read the stats. */
+static mode_t dir_mode(void)
+{
+	mode_t m = 0700;
+
+	if (stats_mode & 0040)
+		m |= 0050;
+	if (stats_mode & 0004)
+		m |= 0005;
+	return m;
+}
+
+/* mkdir with exactly MODE, whatever the umask; 0 if it exists already. */
+static int make_dir(const char *path, mode_t mode)
+{
+	if (mkdir(path, mode))
+		return errno == EEXIST ? 0 : -errno;
+	return chmod(path, mode) ? -errno : 0;
+}
 
 void run_dir_set(const char *dir)
 {
@@ -40,17 +86,17 @@ const char *run_dir_get(void)
 int run_dir_ensure(void)
 {
 	char path[PATH_MAX], *p;
+	int ret;
 
 	snprintf(path, sizeof(path), "%s", run_dir_get());
 	for (p = path + 1; *p; p++) {
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(path, 0755) && errno != EEXIST)
-			return -errno;
+		ret = make_dir(path, 0755);
+		if (ret)
+			return ret;
 		*p = '/';
 	}
-	if (mkdir(path, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
+	return make_dir(path, dir_mode());
 }

@@ -102,8 +102,9 @@ int stats_open(struct device *dev)
 	}
 	/* A new file, never the old one rewritten under a reader's mapping. */
 	unlink(path);
-	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0 || ftruncate(fd, (off_t)len)) {
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, RUN_DIR_STATS_MODE);
+	/* stats_mode exactly, whatever the umask (the daemon's is 077). */
+	if (fd < 0 || fchmod(fd, run_dir_stats_mode()) || ftruncate(fd, (off_t)len)) {
 		log_warn("dev %d: no statistics: %s: %s", dev->dev_id, path, strerror(errno));
 		if (fd >= 0)
 			close(fd);

@@ -132,9 +132,27 @@ scratch_dir() {
 	SCRATCH=$(mktemp -d /tmp/"$TEST_NAME".XXXXXX)
 }
 
+# Sanitized build (make check-integration in a tree configured with
+# --enable-sanitizers sets UBLK_SANITIZER_LOGS): every ublk-server this test
+# runs writes its ASan/UBSan/LSan reports to $UBLK_SANITIZER_LOGS/TEST.PID;
+# any report fails the test once its daemons have exited.
+if [ -n "${UBLK_SANITIZER_LOGS:-}" ]; then
+	mkdir -p "$UBLK_SANITIZER_LOGS"
+	. "${srcdir:-.}/../sanitizer/options"
+	sanitizer_options "$UBLK_SANITIZER_LOGS/$TEST_NAME"
+fi
+sanitizer_reports() {
+	[ -n "${UBLK_SANITIZER_LOGS:-}" ] || return 0
+	compgen -G "$UBLK_SANITIZER_LOGS/$TEST_NAME.*" >/dev/null || return 0
+	echo "FAIL: $TEST_NAME: sanitizer report(s):" >&2
+	cat "$UBLK_SANITIZER_LOGS/$TEST_NAME".* >&2
+	return 1
+}
+
 on_exit() {
 	rc=$?
 	cleanup_test
+	sanitizer_reports || rc=1
 	[ -n "${SCRATCH:-}" ] && rm -rf "$SCRATCH"
 	rm -rf "$TEST_STATE"
 	exit $rc

@@ -1,14 +1,16 @@
 #!/bin/bash
 # `stats --watch 1` in a terminal (tmux) redraws its table in place with new
 # numbers each second while fio runs: two captures of the pane 2 s apart show
-# the device's row with non-zero, different IOPS, and one table only.
+# the device's row with non-zero, different IOPS, and one table only. fio
+# runs until the test kills it: on a slow machine (a sanitized build, a
+# loaded host) finding the first row may take most of 15 s.
 . "${srcdir:-.}/lib.sh"
 . "${srcdir:-.}/stats-lib.sh"
 require_tool tmux
 
 id=$(add_dev -t null --size 1G)
 fio --name=watch --filename=/dev/ublkb$id --ioengine=io_uring --direct=1 --rw=randrw \
-	--bs=4k --iodepth=8 --rate_iops=2000,1000 --rate_process=poisson --runtime=15 \
+	--bs=4k --iodepth=8 --rate_iops=2000,1000 --rate_process=poisson --runtime=120 \
 	--time_based >/dev/null 2>&1 &
 FIO=$!
 export TMUX_TMPDIR=$(mktemp -d /tmp/stats-watch.XXXXXX)

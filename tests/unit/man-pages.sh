@@ -18,7 +18,7 @@ done
 
 keys=$(sed -n 's/^[[:space:]]*\[KEY_[A-Z_]*\] = "\([a-z_]*\)",$/\1/p' "$src/core/dev_config.c" "$src/core/integrity.c")
 [ -n "$keys" ] || { echo "FAIL: no core key found in core/dev_config.c"; exit 1; }
-for k in $keys workers plugin_dir log_level run_dir; do
+for k in $keys workers plugin_dir log_level run_dir stats_mode; do
 	if grep -q "^\.BI $k " "$src/man/ublk-server.ini.5"; then
 		echo "ok: key $k"
 	else

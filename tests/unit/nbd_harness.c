@@ -361,6 +361,9 @@ int main(int argc, char **argv)
 		eio += ws[i].eio;
 	}
 	plugin->close(instance);
+	for (i = 0; i < (int)opt_threads; i++)
+		io_uring_queue_exit(&ws[i].ring);
+	free(ws);
 	if (opt_expect_eio && !eio) {
 		printf("expected EIO, got none\n");
 		return 1;
