@@ -117,6 +117,12 @@ static int choose_auto(const struct dev_config *cfg, __u64 kernel_features, uint
 	/* Batch commands carry a buffer address or an auto registration (batch_io.c). */
 	if (cfg->batch)
 		allowed &= PATH_BIT(DATA_COPY) | PATH_BIT(DATA_AUTO_ZC);
+	/*
+	 * Zoned: zone reports need user copy anyway, and the zero copy limits
+	 * (dma_alignment 4095...) make mkfs.btrfs's unaligned O_DIRECT fail.
+	 */
+	if (caps & UBLK_CAP_ZONED)
+		allowed &= PATH_BIT(DATA_USER_COPY) | PATH_BIT(DATA_COPY);
 	/* The kernel gives zero copy and user copy to root's devices only. */
 	if (cfg->unprivileged)
 		allowed &= PATH_BIT(DATA_COPY);

@@ -153,6 +153,7 @@ static int device_choose_flags(struct device *dev, int recover_id)
 	__u64 recovered_flags = 0;
 	struct flag_choice c;
 	char refusal[256];
+	uint32_t caps;
 
 	if (integrity_check_layers(dev))
 		return -1;
@@ -160,7 +161,9 @@ static int device_choose_flags(struct device *dev, int recover_id)
 	if (recover_id != DEVICE_ADD && ctrl_get_dev_info(&dev->ctrl, recover_id, &info) >= 0)
 		recovered_flags = info.flags;
 	zero_copy_refusal(dev, refusal, sizeof(refusal));
-	if (choose_flags(dev->cfg, dev->kernel_features, dev->caps, refusal, recovered_flags, &c))
+	/* For choose_flags, UBLK_CAP_ZONED means "this device is zoned". */
+	caps = dev->params.zone_size ? dev->caps : dev->caps & ~UBLK_CAP_ZONED;
+	if (choose_flags(dev->cfg, dev->kernel_features, caps, refusal, recovered_flags, &c))
 		return -1;
 	if (zoned_choose_flags(dev->cfg, dev->kernel_features, &dev->params, dev->caps,
 			       target_name(dev), zoned_blocker(dev), &c))
