@@ -18,7 +18,8 @@ set -u
 
 b=$UBLK_PC_BUILDDIR
 rec=$b/tests/powercut/pc-record
-say() { echo "pc: $*"; }
+# Seconds since the guest booted: where a cut's time goes.
+say() { echo "pc: $* (at $(cut -d' ' -f1 /proc/uptime) s)"; }
 fail() { say "FAIL: $*"; exit 1; }
 
 modprobe virtio_blk || fail "modprobe virtio_blk"

@@ -55,6 +55,7 @@
 #define SECTORS (RECORD_SIZE / SECTOR)
 #define MAGIC 0x7063726563303031ULL	/* "pcrec001" */
 #define MAX_BATCH 64
+#define CHECK_CHUNK 256		/* records per read of the checker */
 
 struct sector_hdr {
 	uint64_t magic;
@@ -207,15 +208,21 @@ static int cmd_check(const char *dev, uint32_t gen, const char *mode, long acked
 		die(dev);
 	nrec = lseek(fd, 0, SEEK_END) / RECORD_SIZE;
 	state = calloc(nrec, 1);
-	if (posix_memalign((void **)&buf, 4096, RECORD_SIZE) || !state)
+	if (posix_memalign((void **)&buf, 4096, (size_t)RECORD_SIZE * CHECK_CHUNK) || !state)
 		die("memory");
 	for (long n = 0; n < nrec; n++) {
+		uint8_t *rec = buf + (n % CHECK_CHUNK) * RECORD_SIZE;
 		int nnew = 0;
 
-		if (pread(fd, buf, RECORD_SIZE, (off_t)n * RECORD_SIZE) != RECORD_SIZE)
-			die("pread");
+		/* Big reads: the check runs under emulation at every boot. */
+		if (n % CHECK_CHUNK == 0) {
+			size_t len = (size_t)(nrec - n < CHECK_CHUNK ? nrec - n : CHECK_CHUNK) * RECORD_SIZE;
+
+			if (pread(fd, buf, len, (off_t)n * RECORD_SIZE) != (ssize_t)len)
+				die("pread");
+		}
 		for (uint32_t i = 0; i < SECTORS; i++) {
-			long g = sector_gen(buf + i * SECTOR, n, i);
+			long g = sector_gen(rec + i * SECTOR, n, i);
 
 			if (g == -2 || g > (long)gen) {
 				if (fails++ < 10)
