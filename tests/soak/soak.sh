@@ -93,8 +93,8 @@ start_k() {
 	"$UBLK" -c $S/K.ini >$S/K.out 2>>$S/K.err &
 	KPID=$!
 	track_pid $KPID
-	wait_for "[ \$(grep -c ': /dev/ublkb' $S/K.out) -ge 2 ]" 60 ||
-		fail "daemon K reported $(cat $S/K.out)"
+	wait_for "[ \$(grep -c ': /dev/ublkb' $S/K.out) -ge 2 ]" 120 ||
+		{ stuck; fail "daemon K reported $(cat $S/K.out)"; }
 	track_dev "$(dev_in $S/K.out kloop)"
 	track_dev "$(dev_in $S/K.out kstripe)"
 }
@@ -146,14 +146,22 @@ worker rfault /dev/ublkb$rfault --rw=randrw --bs=4k --iodepth=8 --size=64M --run
 W4=$!
 for p in $W1 $W2 $W3 $W4; do track_pid $p; done
 
-# sample: "SECONDS extra rss_kB threads fds" of R, and K's rss.
+# sample: "SECONDS extra rss_kB threads fds K_rss_kB cycles io_wq" of R.
+# Threads leave out io_uring's io-wq workers (iou-wrk-N), which the kernel
+# starts and ends by itself with the load; cycles: rextra removals so far.
 sample() {
-	local rss thr fds krss
+	local rss thr=0 iou=0 fds krss c
 	rss=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/$RPID/status)
-	thr=$(ls /proc/$RPID/task | wc -l)
+	for c in /proc/$RPID/task/*/comm; do
+		case $(cat $c 2>/dev/null) in
+		iou-wrk-*) iou=$((iou + 1)) ;;
+		'') ;;
+		*) thr=$((thr + 1)) ;;
+		esac
+	done
 	fds=$(ls /proc/$RPID/fd | wc -l)
 	krss=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/$KPID/status 2>/dev/null)
-	echo "$SECONDS $extra $rss $thr $fds ${krss:-0}" >>$S/samples
+	echo "$SECONDS $extra $rss $thr $fds ${krss:-0} $cycles $iou" >>$S/samples
 }
 
 # quick_verify NAME DEV: a short crc32c-verified fio; a failure counts.
@@ -169,14 +177,49 @@ quick_verify() {
 	fi
 }
 
-kills=0 reloads=0 cli=0 reload_lines=1
+# buf_kb: 64 MiB + the IO buffers (queues x depth x max IO size) of the
+# devices R serves or served.
+buf_kb=65536
+add_buffers() {
+	local l q d m
+	l=$("$UBLK" list -n $1)
+	q=$(printf '%s\n' "$l" | sed -n 's/.*nr_hw_queues \([0-9]*\).*/\1/p')
+	d=$(printf '%s\n' "$l" | sed -n 's/.*queue_depth \([0-9]*\).*/\1/p')
+	m=$(printf '%s\n' "$l" | sed -n 's/.*max rq size \([0-9]*\).*/\1/p')
+	[ -n "$q" ] && [ -n "$d" ] && [ -n "$m" ] || fail "list -n $1: no queues, depth or max rq size: $l"
+	buf_kb=$((buf_kb + q * d * (m + 4096) / 1024))
+}
+add_buffers $rnull
+add_buffers $rfault
+extra_counted=0
+
+kills=0 reloads=0 cli=0 reload_lines=1 cycles=0
+# stuck: the state and kernel stack of our daemons and fio (a hang's facts).
+stuck() {
+	local p
+	for p in $(pgrep -x ublk-server) $(pgrep -x fio); do
+		echo "--- $p $(tr '\0' ' ' </proc/$p/cmdline 2>/dev/null | cut -c1-80)"
+		grep -E '^(State|Threads)' /proc/$p/status 2>/dev/null | tr '\n' ' '
+		echo
+		for t in /proc/$p/task/*; do
+			echo "  $(cat $t/comm 2>/dev/null) $(sed -n 's/^State:[[:space:]]*//p' $t/status 2>/dev/null): $(tr '\n' ' ' <$t/stack 2>/dev/null | cut -c1-300)"
+		done
+	done
+	"$UBLK" list 2>&1 | grep -E 'dev id|state'
+}
+
 do_kill() {
-	local old=$KPID
+	local old=$KPID t0=$SECONDS t1 t2
 	kill -9 $KPID
-	wait $KPID 2>/dev/null
-	wait_for "[ \"\$(dev_state $kloop)\" = QUIESCED ] && [ \"\$(dev_state $kstripe)\" = QUIESCED ]" 20 ||
-		fail "after kill -9 of K: kloop $(dev_state $kloop), kstripe $(dev_state $kstripe)"
+	# Bounded: a daemon that does not die within 120 s is a hang to report.
+	wait_for "! process_alive $old" 120 || { stuck; fail "K ($old) still alive 120 s after kill -9"; }
+	wait $old 2>/dev/null
+	t1=$SECONDS
+	wait_for "[ \"\$(dev_state $kloop)\" = QUIESCED ] && [ \"\$(dev_state $kstripe)\" = QUIESCED ]" 60 ||
+		{ stuck; fail "after kill -9 of K: kloop $(dev_state $kloop), kstripe $(dev_state $kstripe)"; }
+	t2=$SECONDS
 	start_k
+	say "kill -9 K: dead after $((t1 - t0)) s, both QUIESCED after $((t2 - t1)) s, re-attached after $((SECONDS - t2)) s"
 	[ "$(dev_in $S/K.out kloop)" = $kloop ] && [ "$(dev_in $S/K.out kstripe)" = $kstripe ] ||
 		fail "K came back with other devices: $(cat $S/K.out)"
 	[ "$(grep -c '(recovered)$' $S/K.out)" = 2 ] || fail "K did not re-attach both: $(cat $S/K.out)"
@@ -198,7 +241,10 @@ do_reload() {
 		id=$(dev_in $S/R.out rextra)
 		track_dev $id
 		wait_for "[ \"\$(dev_state $id)\" = LIVE ]" 30 || fail "rextra (dev $id) not LIVE"
+		[ $extra_counted = 1 ] || { add_buffers $id; extra_counted=1; }
 		quick_verify rextra /dev/ublkb$id
+	else
+		cycles=$((cycles + 1))
 	fi
 	say "SIGHUP R: rextra $([ $extra = 1 ] && echo added || echo removed)"
 }
@@ -220,10 +266,13 @@ do_cli() {
 sleep 5	# the first sample with every worker's IO under way
 sample
 next_sample=$((SECONDS + 10))
-# Every kind of action once, then at random.
+# Every kind of action once (rextra added and removed: the memory the
+# allocator keeps after a first cycle is the baseline), then at random.
 do_kill
 do_reload
 do_cli
+do_reload
+sample
 while [ $SECONDS -lt $end ]; do
 	case $((RANDOM % 3)) in
 	0) do_kill ;;
@@ -263,22 +312,40 @@ ferr=$(awk '{ s += $1 } END { print s + 0 }' $S/rfault.errs 2>/dev/null)
 say "rfault: $(wc -l <$S/rfault.rounds) fio rounds, $ferr injected errors seen (failed on purpose)"
 say "actions: $kills kill -9 + recover, $reloads SIGHUP reloads, $cli CLI add/del"
 # (no process substitution: the VM has no /dev/fd)
-set -- $(awk '$2 == 0' $S/samples | head -n 1)
+set -- $(head -n 1 $S/samples)
+rss_start=$3 thr_start=$4 fds_start=$5
+# The baseline: the first sample without rextra after it was added and
+# removed once; the end: the last sample (without rextra, IO stopped).
+set -- $(awk '$2 == 0 && $7 >= 1' $S/samples | head -n 1)
 rss0=$3 thr0=$4 fds0=$5
-set -- $(awk '$2 == 0' $S/samples | tail -n 1)
+set -- $(tail -n 1 $S/samples)
 rss1=$3 thr1=$4 fds1=$5
 rmax=$(awk 'BEGIN { m = 0 } $3 > m { m = $3 } END { print m }' $S/samples)
 kmax=$(awk 'BEGIN { m = 0 } $6 > m { m = $6 } END { print m }' $S/samples)
-say "R RSS kB: first $rss0, last $rss1, max $rmax ($(wc -l <$S/samples) samples); threads $thr0 -> $thr1; fds $fds0 -> $fds1; K RSS max $kmax kB"
+say "R RSS bound kB: $buf_kb (64 MiB + the IO buffers of rnull, rfault, rextra)"
+say "R RSS kB: start $rss_start, after the first rextra cycle $rss0, last $rss1, max $rmax ($(wc -l <$S/samples) samples, $cycles cycles)"
+say "R threads (without io-wq workers): start $thr_start, after a cycle $thr0, last $thr1; fds: start $fds_start, after a cycle $fds0, last $fds1; K RSS max $kmax kB"
 cp $S/samples "${UBLK_SOAK_OUT:-/tmp}/soak-samples.txt" 2>/dev/null
 
 [ $bad = 0 ] || fail "$bad fio rounds failed on devices never failed on purpose"
 [ "${ferr:-0}" -gt 0 ] || fail "rfault saw no injected error"
-[ "$thr1" = "$thr0" ] || fail "R threads $thr0 -> $thr1 in the same configuration"
-[ "$fds1" = "$fds0" ] || fail "R fds $fds0 -> $fds1 in the same configuration: $(ls -l /proc/$RPID/fd)"
-# Growth: more than 10% (or 4 MiB) over the first sample of the same shape.
-lim=$((rss0 / 10)); [ $lim -lt 4096 ] && lim=4096
-[ $((rss1 - rss0)) -le $lim ] || fail "R RSS grew from $rss0 to $rss1 kB"
+[ "$thr1" = "$thr0" ] && [ "$thr1" = "$thr_start" ] || fail "R threads $thr_start, $thr0 -> $thr1 in the same configuration"
+[ "$fds1" = "$fds0" ] && [ "$fds1" = "$fds_start" ] || fail "R fds $fds_start, $fds0 -> $fds1 in the same configuration: $(ls -l /proc/$RPID/fd)"
+# Memory: every request slot owns a max-IO-size buffer (posix_memalign);
+# with transparent huge pages a 4k IO into one makes its huge page
+# resident, so RSS climbs while the slots get used, up to the buffers'
+# total. A leak shows as more than that, or as growth once it was reached:
+# (a) RSS <= 64 MiB + the buffers of rnull, rfault and rextra;
+# (b) runs of 10 minutes or more: the max of the second half <= the max of
+#     the first half + 10%.
+[ $rmax -le $buf_kb ] || fail "R RSS $rmax kB above the bound $buf_kb kB (64 MiB + IO buffers)"
+if [ $minutes -ge 10 ]; then
+	mid=$((($(head -n 1 $S/samples | cut -d' ' -f1) + $(tail -n 1 $S/samples | cut -d' ' -f1)) / 2))
+	h1=$(awk -v m=$mid 'BEGIN { x = 0 } $1 < m && $3 > x { x = $3 } END { print x }' $S/samples)
+	h2=$(awk -v m=$mid 'BEGIN { x = 0 } $1 >= m && $3 > x { x = $3 } END { print x }' $S/samples)
+	say "R RSS max kB: first half $h1, second half $h2"
+	[ $h2 -le $((h1 + h1 / 10)) ] || fail "R RSS still growing: first half max $h1, second half max $h2 kB"
+fi
 
 # SIGINT: every device and state file goes.
 for p in $KPID $RPID; do
