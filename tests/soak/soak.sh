@@ -14,8 +14,8 @@
 #   CLI: `add -t loop`, fio verify, `del` of a device, again and again.
 # At the end: 0 verify/IO errors outside rfault (failed on purpose), rfault
 # saw errors, R's threads and fds back to their first values in the same
-# configuration, RSS not grown, and after SIGINT no device, no state file,
-# no daemon left.
+# configuration, RSS bounded and not grown in the same configuration, and
+# after SIGINT no device, no state file, no daemon left.
 #
 # Environment: UBLK_SOAK_MINUTES (default 2), UBLK_SOAK_SRCDIR,
 # UBLK_SOAK_BUILDDIR, UBLK_SOAK_SEED.
@@ -334,18 +334,16 @@ cp $S/samples "${UBLK_SOAK_OUT:-/tmp}/soak-samples.txt" 2>/dev/null
 # Memory: every request slot owns a max-IO-size buffer (posix_memalign);
 # with transparent huge pages a 4k IO into one makes its huge page
 # resident, so RSS climbs while the slots get used, up to the buffers'
-# total. A leak shows as more than that, or as growth once it was reached:
+# total, and drops when rextra goes. A leak shows as more than that total,
+# or as growth between samples of the same configuration:
 # (a) RSS <= 64 MiB + the buffers of rnull, rfault and rextra;
-# (b) runs of 10 minutes or more: the max of the second half <= the max of
-#     the first half + 10%.
+# (b) without rextra, after its first add/remove cycle: no sample more
+#     than 10% (or 4 MiB) above the first such sample.
 [ $rmax -le $buf_kb ] || fail "R RSS $rmax kB above the bound $buf_kb kB (64 MiB + IO buffers)"
-if [ $minutes -ge 10 ]; then
-	mid=$((($(head -n 1 $S/samples | cut -d' ' -f1) + $(tail -n 1 $S/samples | cut -d' ' -f1)) / 2))
-	h1=$(awk -v m=$mid 'BEGIN { x = 0 } $1 < m && $3 > x { x = $3 } END { print x }' $S/samples)
-	h2=$(awk -v m=$mid 'BEGIN { x = 0 } $1 >= m && $3 > x { x = $3 } END { print x }' $S/samples)
-	say "R RSS max kB: first half $h1, second half $h2"
-	[ $h2 -le $((h1 + h1 / 10)) ] || fail "R RSS still growing: first half max $h1, second half max $h2 kB"
-fi
+bmax=$(awk '$2 == 0 && $7 >= 1 && $3 > m { m = $3 } END { print m + 0 }' $S/samples)
+say "R RSS kB without rextra after a cycle: first $rss0, max $bmax, last $rss1"
+lim=$((rss0 / 10)); [ $lim -lt 4096 ] && lim=4096
+[ $((bmax - rss0)) -le $lim ] || fail "R RSS grew from $rss0 to $bmax kB in the same configuration"
 
 # SIGINT: every device and state file goes.
 for p in $KPID $RPID; do
