@@ -291,7 +291,8 @@ done
 touch $S/stop
 say "stopping: waiting for the fio rounds in flight"
 for p in $W1 $W2 $W3 $W4; do
-	timeout 120 tail --pid=$p -f /dev/null || fail "worker $p did not end"
+	# A 16M verify round takes ~4 min on a loaded host (7 in 30 min).
+	timeout 900 tail --pid=$p -f /dev/null || { stuck; fail "worker $p did not end"; }
 	wait $p
 done
 sleep 1
