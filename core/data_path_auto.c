@@ -17,8 +17,8 @@ const char *data_path_word(int data_path)
 	return words[data_path];
 }
 
-/* The kernel feature a path needs (copy needs none). */
-static __u64 path_feature(int data_path)
+/* The UBLK_F_* flags that select a data path (copy needs none). */
+__u64 data_path_flags(int data_path, int fallback)
 {
 	switch (data_path) {
 	case DATA_GET_DATA:
@@ -28,7 +28,8 @@ static __u64 path_feature(int data_path)
 	case DATA_ZERO_COPY:
 		return UBLK_F_SUPPORT_ZERO_COPY;
 	case DATA_AUTO_ZC:
-		return UBLK_F_AUTO_BUF_REG;
+		/* The fallback registers by hand: that is SUPPORT_ZERO_COPY. */
+		return UBLK_F_AUTO_BUF_REG | (fallback ? UBLK_F_SUPPORT_ZERO_COPY : 0);
 	default:
 		return 0;
 	}
@@ -55,7 +56,7 @@ int data_path_auto(__u64 kernel_features, uint32_t caps, unsigned int allowed,
 
 	memset(out, 0, sizeof(*out));
 	for (i = 0; order[i] >= 0; i++) {
-		__u64 need = path_feature(order[i]);
+		__u64 need = data_path_flags(order[i], 0);
 
 		if ((allowed & PATH_BIT(order[i])) && (kernel_features & need) == need) {
 			p = order[i];

@@ -47,5 +47,7 @@ int data_path_from_flags(__u64 flags, int *fallback);
 
 /* "copy", "zero_copy", ... */
 const char *data_path_word(int data_path);
+/* The UBLK_F_* flags that select data_path (fallback: AUTO_ZC's fallback). */
+__u64 data_path_flags(int data_path, int fallback);
 
 #endif

@@ -77,24 +77,6 @@ int require_feature(__u64 kernel_features, __u64 flag, const char *what, const c
 	return -1;
 }
 
-/* The UBLK_F_* flags that select a data path. */
-static __u64 path_flags(int data_path, int fallback)
-{
-	switch (data_path) {
-	case DATA_GET_DATA:
-		return UBLK_F_NEED_GET_DATA;
-	case DATA_USER_COPY:
-		return UBLK_F_USER_COPY;
-	case DATA_ZERO_COPY:
-		return UBLK_F_SUPPORT_ZERO_COPY;
-	case DATA_AUTO_ZC:
-		/* The fallback registers by hand: that is SUPPORT_ZERO_COPY. */
-		return UBLK_F_AUTO_BUF_REG | (fallback ? UBLK_F_SUPPORT_ZERO_COPY : 0);
-	default:
-		return 0;
-	}
-}
-
 /* data_path = auto: the fastest path, or on recovery the one the device has. */
 static int choose_auto(const struct dev_config *cfg, __u64 kernel_features, uint32_t caps,
 		       const char *zc_refusal, __u64 recovered_flags, struct flag_choice *out)
@@ -190,7 +172,7 @@ int choose_flags(const struct dev_config *cfg, __u64 kernel_features, uint32_t c
 	} else if (!dev_config_path_forced(cfg)) {
 		if (choose_auto(cfg, kernel_features, caps, zc_refusal, recovered_flags, out))
 			return -1;
-		f |= path_flags(out->data_path, out->fallback);
+		f |= data_path_flags(out->data_path, out->fallback);
 	} else if (cfg->zero_copy) {
 		const char *origin = dev_config_origin(cfg, KEY_ZERO_COPY);
 
