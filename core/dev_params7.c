@@ -98,17 +98,27 @@ int dev7_choose_flags(const struct dev_config *cfg, __u64 kernel_features, int d
 	return 0;
 }
 
+static int segments_given(const struct dev_config *cfg)
+{
+	return cfg->key_origin[KEY_SEG_BOUNDARY_MASK] || cfg->key_origin[KEY_MAX_SEGMENT_SIZE] ||
+	       cfg->key_origin[KEY_MAX_SEGMENTS];
+}
+
 void dev7_build_params(const struct dev_config *cfg, int data_path, struct ublk_params *kp)
 {
-	if (!zero_copy_path(data_path) && !limits_given(cfg))
+	if (zero_copy_path(data_path) || cfg->key_origin[KEY_DMA_ALIGNMENT]) {
+		kp->types |= UBLK_PARAM_TYPE_DMA_ALIGN;
+		/* Zero copy: the backing's O_DIRECT needs block-aligned memory. */
+		kp->dma.alignment = cfg->key_origin[KEY_DMA_ALIGNMENT] ? cfg->dma_alignment :
+				    (1U << kp->basic.logical_bs_shift) - 1;
+	}
+	if (!segments_given(cfg))
 		return;
-	kp->types |= UBLK_PARAM_TYPE_DMA_ALIGN | UBLK_PARAM_TYPE_SEGMENT;
-	kp->dma.alignment = cfg->key_origin[KEY_DMA_ALIGNMENT] ? cfg->dma_alignment :
-			    ZC_DMA_ALIGNMENT;
+	kp->types |= UBLK_PARAM_TYPE_SEGMENT;
 	kp->seg.seg_boundary_mask = cfg->key_origin[KEY_SEG_BOUNDARY_MASK] ?
-				    cfg->seg_boundary_mask : ZC_SEG_BOUNDARY_MASK;
+				    cfg->seg_boundary_mask : DEF_SEG_BOUNDARY_MASK;
 	kp->seg.max_segment_size = cfg->key_origin[KEY_MAX_SEGMENT_SIZE] ?
-				   cfg->max_segment_size : ZC_MAX_SEGMENT_SIZE;
+				   cfg->max_segment_size : DEF_MAX_SEGMENT_SIZE;
 	kp->seg.max_segments = (__u16)(cfg->key_origin[KEY_MAX_SEGMENTS] ?
-				       cfg->max_segments : ZC_MAX_SEGMENTS);
+				       cfg->max_segments : DEF_MAX_SEGMENTS);
 }

@@ -7,11 +7,16 @@
  *
  *  The limits zero copy needs, UBLK_PARAM_TYPE_DMA_ALIGN and
  *  UBLK_PARAM_TYPE_SEGMENT (6.15): with zero copy the request's pages go
- *  straight to the layers' own IO, so the device advertises what that IO
- *  accepts, as kublk's null does: dma_alignment 4095, seg_boundary_mask
- *  4095, max_segment_size 32K, max_segments 32. Each is configurable
- *  (dma_alignment, seg_boundary_mask, max_segment_size, max_segments); a
- *  device without zero copy advertises them only if one is given.
+ *  straight to the layers' own IO (O_DIRECT on a backing file), so the
+ *  device advertises the memory alignment that IO needs: the logical block
+ *  size (dma_alignment 511 for 512-byte blocks, where the ublk default is
+ *  3). Segments stay unlimited unless configured: kublk's null advertises
+ *  dma_alignment 4095 and 32 segments of 32K, but a 4095 mask makes every
+ *  sub-page O_DIRECT or buffer-head IO fail with EINVAL (ext4 cannot read
+ *  its 1K superblock; mkfs.btrfs fails) and 32 x 4K segments cap requests
+ *  at 128K. Each is configurable (dma_alignment, seg_boundary_mask,
+ *  max_segment_size, max_segments); a device without zero copy advertises
+ *  them only if one is given.
  *
  * Pure, like dev_params.c: tests/unit/test_dev_params.c checks them.
  */
@@ -21,10 +26,10 @@
 #include "dev_config.h"
 #include "ublk_abi.h"
 
-#define ZC_DMA_ALIGNMENT	4095
-#define ZC_SEG_BOUNDARY_MASK	4095
-#define ZC_MAX_SEGMENT_SIZE	(32U << 10)
-#define ZC_MAX_SEGMENTS		32
+/* Segment defaults when only some segment keys are given: the ublk driver's own. */
+#define DEF_SEG_BOUNDARY_MASK	0xffffffffULL
+#define DEF_MAX_SEGMENT_SIZE	0xffffffffU
+#define DEF_MAX_SEGMENTS	65535
 /* The kernel refuses a segment or boundary smaller than this (UBLK_MIN_SEGMENT_SIZE). */
 #define MIN_SEGMENT_SIZE	4096
 

@@ -34,7 +34,7 @@ make -C $SCRATCH/ramdisk >$SCRATCH/build.log 2>&1 || fail "ramdisk build: $(tail
 grep -q -- "-I$stage" $SCRATCH/build.log || fail "ramdisk not built with the staged header: $(cat $SCRATCH/build.log)"
 make -C $SCRATCH/ramdisk install >>$SCRATCH/build.log 2>&1 || fail "ramdisk install: $(tail -5 $SCRATCH/build.log)"
 [ -e "$plugindir/ramdisk.so" ] || fail "ramdisk.so not in $plugindir"
-"$server" plugins --plugin-dir "$plugindir" | grep -E -q '^ramdisk +1\.1 +simple +parallel ' ||
+"$server" plugins --plugin-dir "$plugindir" | grep -E -q '^ramdisk +1\.2 +simple +parallel ' ||
 	fail "plugins does not list ramdisk: $("$server" plugins --plugin-dir "$plugindir")"
 echo "ok: ramdisk built with pkg-config alone and listed"
 

@@ -329,13 +329,16 @@ static void test_params7(void)
 	f = 0;
 	CHECK(dev7_choose_flags(&cfg, ALL_FEATURES, DATA_COPY, &f) == -1);
 
-	/* Zero copy: kublk null's limits. */
+	/* Zero copy: block-aligned memory (512-byte and 4K blocks), no segment limit. */
 	make_cfg(NULL);
 	memset(&kp, 0, sizeof(kp));
+	kp.basic.logical_bs_shift = 9;
 	dev7_build_params(&cfg, DATA_ZERO_COPY, &kp);
-	CHECK(kp.types == (UBLK_PARAM_TYPE_DMA_ALIGN | UBLK_PARAM_TYPE_SEGMENT));
-	CHECK(kp.dma.alignment == 4095 && kp.seg.seg_boundary_mask == 4095);
-	CHECK(kp.seg.max_segment_size == 32768 && kp.seg.max_segments == 32);
+	CHECK(kp.types == UBLK_PARAM_TYPE_DMA_ALIGN && kp.dma.alignment == 511);
+	memset(&kp, 0, sizeof(kp));
+	kp.basic.logical_bs_shift = 12;
+	dev7_build_params(&cfg, DATA_AUTO_ZC, &kp);
+	CHECK(kp.types == UBLK_PARAM_TYPE_DMA_ALIGN && kp.dma.alignment == 4095);
 	/* Copy mode: none, unless given. */
 	memset(&kp, 0, sizeof(kp));
 	dev7_build_params(&cfg, DATA_COPY, &kp);
@@ -343,8 +346,9 @@ static void test_params7(void)
 	make_cfg(lim);
 	memset(&kp, 0, sizeof(kp));
 	dev7_build_params(&cfg, DATA_COPY, &kp);
+	CHECK(kp.types == (UBLK_PARAM_TYPE_DMA_ALIGN | UBLK_PARAM_TYPE_SEGMENT));
 	CHECK(kp.dma.alignment == 511 && kp.seg.max_segments == 16 &&
-	      kp.seg.max_segment_size == 32768);
+	      kp.seg.max_segment_size == 0xffffffffU && kp.seg.seg_boundary_mask == 0xffffffffULL);
 	f = 0;
 	CHECK(dev7_choose_flags(&cfg, UBLK_F_NO_AUTO_PART_SCAN, DATA_COPY, &f) == -1);
 	CHECK(dev7_choose_flags(&cfg, ALL_FEATURES, DATA_COPY, &f) == 0);
