@@ -35,10 +35,24 @@ echo "unit: CapabilityBoundingSet=$caps -> setpriv --bounding-set $bset, UMask=$
 # The sandbox: a mount namespace with the unit's views, then setpriv; it
 # replaces the calling (sub)shell, so `sandbox ... &` gives the daemon's pid.
 sandbox() {
-	local ro=(/usr /etc /boot /home /sys /proc/sys) d
+	local ro=(/usr /etc /boot /home /sys /proc/sys) d keep=()
+	# The unit runs an installed binary; a test build or source tree that
+	# lives under /tmp (a CI clone) stays visible through the private /tmp.
+	for d in "${abs_top_builddir:-}" "${abs_top_srcdir:-}"; do
+		case $d in /tmp/?*) keep+=("$d") ;; esac
+	done
 	exec unshare -m --propagation private -- /bin/bash -c '
 		set -e
+		old=/run/.sandbox-tmp.$$
+		mkdir -p "$old"
+		mount --bind /tmp "$old"
 		mount -t tmpfs -o mode=1777 tmpfs /tmp
+		for d in '"${keep[*]}"'; do
+			mkdir -p "$d"
+			mount --bind "$old/${d#/tmp/}" "$d"
+		done
+		umount "$old"
+		rmdir "$old"
 		mount -t tmpfs -o mode=1777 tmpfs /var/tmp
 		for d in '"${ro[*]}"'; do
 			[ -d "$d" ] || continue
