@@ -37,7 +37,8 @@ echo "unit: CapabilityBoundingSet=$caps -> setpriv --bounding-set $bset, UMask=$
 sandbox() {
 	local ro=(/usr /etc /boot /home /sys /proc/sys) d keep=()
 	# The unit runs an installed binary; a test build or source tree that
-	# lives under /tmp (a CI clone) stays visible through the private /tmp.
+	# lives under /tmp (a CI clone, a mount in the test VM) stays visible
+	# through the private /tmp (rbind: with the mounts below it).
 	for d in "${abs_top_builddir:-}" "${abs_top_srcdir:-}"; do
 		case $d in /tmp/?*) keep+=("$d") ;; esac
 	done
@@ -45,13 +46,13 @@ sandbox() {
 		set -e
 		old=/run/.sandbox-tmp.$$
 		mkdir -p "$old"
-		mount --bind /tmp "$old"
+		mount --rbind /tmp "$old"
 		mount -t tmpfs -o mode=1777 tmpfs /tmp
 		for d in '"${keep[*]}"'; do
 			mkdir -p "$d"
-			mount --bind "$old/${d#/tmp/}" "$d"
+			mount --rbind "$old/${d#/tmp/}" "$d"
 		done
-		umount "$old"
+		umount -l "$old"
 		rmdir "$old"
 		mount -t tmpfs -o mode=1777 tmpfs /var/tmp
 		for d in '"${ro[*]}"'; do
